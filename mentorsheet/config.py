@@ -1,0 +1,225 @@
+"""Typed configuration with documented defaults.
+
+Precedence, lowest to highest: built-in defaults, the TOML file
+(``--config`` or ``MENTORSHEET_CONFIG``, else ``config/mentorsheet.toml`` when
+it exists), environment variables, explicit arguments. Unknown keys and bad
+values raise :class:`~mentorsheet.errors.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mentorsheet.errors import ConfigError
+from mentorsheet.schema import COLUMNS, TABS
+
+DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkbookConfig(_Section):
+    backend: Literal["xlsx", "google"] = "xlsx"
+    """Where the workbook lives: a local ``.xlsx`` file or a Google Sheet."""
+    path: Path = Path("mentorsheet.xlsx")
+    """The ``.xlsx`` workbook (backend ``xlsx``), relative to the working directory."""
+    spreadsheet: str = ""
+    """The Google Sheet's URL or key (backend ``google``)."""
+    tabs: dict[str, str] = Field(default_factory=dict)
+    """Tab names to use instead of the standard ones, e.g. ``Mentors = "Form responses 1"``."""
+    headers: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """Header aliases per tab: ``[workbook.headers.Mentors] Skills = ["What can you teach?"]``."""
+    lease_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """How long a run's lease lasts before another run may take over (a killed run's expires)."""
+    wait_seconds: float = Field(default=60.0, ge=0, le=3600)
+    """How long a run waits for another one to finish before giving up."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Timeout of each Google Sheets request."""
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    """Attempts for a read or idempotent write that fails with 429 or 5xx."""
+
+    @field_validator("tabs")
+    @classmethod
+    def _known_tabs(cls, value: dict[str, str]) -> dict[str, str]:
+        for tab in value:
+            if tab not in TABS:
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _known_headers(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for tab, columns in value.items():
+            if tab not in TABS:
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
+            for column in columns:
+                if column not in COLUMNS[tab]:
+                    raise ValueError(
+                        f"tab {tab!r} has no column {column!r}; columns: {', '.join(COLUMNS[tab])}"
+                    )
+        return value
+
+    def tab_title(self, tab: str) -> str:
+        return self.tabs.get(tab, tab)
+
+
+class MatchingConfig(_Section):
+    auto_approve: bool = False
+    """Append proposals as ``Approved`` so the same run sends their introductions."""
+    synonyms: dict[str, str] = Field(default_factory=dict)
+    """Skill synonyms, e.g. ``js = "javascript"``; matched after normalising case and spacing."""
+
+
+class MailConfig(_Section):
+    backend: Literal["outbox", "gmail"] = "outbox"
+    """``outbox`` writes each email as an ``.eml`` file; ``gmail`` sends through the Gmail API."""
+    outbox_dir: Path = Path("outbox")
+    """Where the outbox backend writes ``.eml`` files."""
+    sender: str = "mentoring@example.org"
+    """The programme's address: From of every email, and the Gmail account sent as."""
+    sender_name: str = "Mentoring programme"
+    """The display name in From."""
+    staff_email: str = "mentoring-staff@example.org"
+    """Staff address: Cc of reminders, To of the digest."""
+    programme_name: str = "the mentoring programme"
+    """How emails name the programme."""
+    resources_url: str = ""
+    """A link to the programme's resources for mentors (left out of emails when empty)."""
+    templates_dir: Path = Path("config/templates")
+    """Jinja2 templates of the emails (see the shipped ones)."""
+    max_per_run: int = Field(default=200, ge=0, le=2000)
+    """At most this many emails per run (Workspace allows 2,000 a day); the rest wait."""
+    flush_every: int = Field(default=10, ge=1, le=500)
+    """Record results in the workbook after this many sends, so a crash loses little."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Timeout of each Gmail request."""
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    """Attempts of a send refused with 429 / rate limit (nothing was sent then)."""
+
+
+class ScheduleConfig(_Section):
+    timezone: str = "Europe/London"
+    """The programme's time zone: business days and dates are counted in it."""
+    holidays_country: str = "GB"
+    """Country whose public holidays are not business days (``holidays`` package code)."""
+    holidays_subdivision: str | None = "ENG"
+    """Region within the country, e.g. ``ENG``, ``SCT``; empty for national holidays only."""
+    due_after_business_days: int = Field(default=2, ge=0, le=60)
+    """Business days after the intro before a pairing without contact is overdue."""
+    reminder_every_business_days: int = Field(default=3, ge=1, le=60)
+    """Business days between reminders to an overdue mentor."""
+    max_reminders: int = Field(default=2, ge=0, le=20)
+    """Reminders to a mentor before only staff are told."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("holidays_subdivision", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Section):
+    workbook: WorkbookConfig = Field(default_factory=WorkbookConfig)
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    mail: MailConfig = Field(default_factory=MailConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+
+# Environment variables that override single keys of the file.
+ENVIRONMENT: Mapping[str, tuple[str, str]] = {
+    "MENTORSHEET_SPREADSHEET": ("workbook", "spreadsheet"),
+    "MENTORSHEET_WORKBOOK_BACKEND": ("workbook", "backend"),
+    "MENTORSHEET_WORKBOOK_PATH": ("workbook", "path"),
+    "MENTORSHEET_MAIL_BACKEND": ("mail", "backend"),
+    "MENTORSHEET_OUTBOX_DIR": ("mail", "outbox_dir"),
+    "MENTORSHEET_SENDER": ("mail", "sender"),
+    "MENTORSHEET_STAFF_EMAIL": ("mail", "staff_email"),
+    "MENTORSHEET_MAX_PER_RUN": ("mail", "max_per_run"),
+    "MENTORSHEET_AUTO_APPROVE": ("matching", "auto_approve"),
+    "MENTORSHEET_TIMEZONE": ("schedule", "timezone"),
+}
+
+
+def _key_of(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _parse(data: Mapping[str, Any], source: str) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key_of(first["loc"])
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif "input" in first and first["type"] != "missing":
+            message = f"{message} (got {first['input']!r})"
+        raise ConfigError(key, f"{message} [{source}]") from None
+
+
+def load_config(
+    path: Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Config:
+    """Build the configuration: defaults < file < environment < ``overrides``.
+
+    ``overrides`` is ``{section: {key: value}}`` (what CLI options set).
+    Paths in the file are taken relative to the working directory.
+    """
+    env = os.environ if environ is None else environ
+    chosen = path if path is not None else env.get("MENTORSHEET_CONFIG")
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if chosen:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError("config", f"no config file at {str(file)!r}")
+        data = _read_toml(file)
+        source = str(file)
+    elif DEFAULT_CONFIG_PATH.is_file():
+        data = _read_toml(DEFAULT_CONFIG_PATH)
+        source = str(DEFAULT_CONFIG_PATH)
+    for variable, (section, key) in ENVIRONMENT.items():
+        if env.get(variable):
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                raise ConfigError(section, f"must be a table [{source}]")
+            data[section][key] = env[variable]
+            source = f"{source} + ${variable}"
+    for section, values in (overrides or {}).items():
+        for key, value in values.items():
+            if value is not None:
+                data.setdefault(section, {})[key] = value
+    return _parse(data, source)
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("config", f"{file} is not valid TOML: {exc}") from None

@@ -1,0 +1,1 @@
+"""Mail senders: the outbox (.eml files) and Gmail behind one interface."""

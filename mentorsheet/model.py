@@ -1,0 +1,164 @@
+"""Typed records of the workbook, as the pure core sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from mentorsheet.schema import Route, Status
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell (or row) that could not be used, in words staff can act on."""
+
+    tab: str
+    row: int | None  # the spreadsheet row number (the header is row 1)
+    column: str
+    value: str
+    problem: str
+
+    def as_row(self) -> dict[str, str]:
+        return {
+            "Tab": self.tab,
+            "Row": "" if self.row is None else str(self.row),
+            "Column": self.column,
+            "Value": self.value,
+            "Problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class Mentor:
+    row: int
+    name: str
+    email: str  # normalised
+    skills: tuple[str, ...]  # normalised, synonyms applied, de-duplicated, in order given
+    capacity: int
+    active: bool
+    calendly: str = ""
+    slack: str = ""
+
+
+@dataclass(frozen=True)
+class Mentee:
+    row: int
+    name: str
+    email: str  # normalised
+    route: Route
+    skills_wanted: tuple[str, ...]
+    requested_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Pairing:
+    row: int
+    pairing_id: str
+    status: Status
+    mentee_name: str
+    mentee_email: str
+    mentor_name: str
+    mentor_email: str
+    route: Route | None = None
+    score: float | None = None
+    why: str = ""
+    proposed_on: date | None = None
+    intro_sent_on: datetime | None = None  # timezone-aware when known
+    intro_message_id: str = ""
+    contact_made_on: date | None = None
+    reminders_sent: int = 0
+    last_reminder_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the Runs tab (as text: mentorsheet only reads it back for the digest)."""
+
+    row: int
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Everything read from the workbook in one go, validated."""
+
+    mentors: tuple[Mentor, ...] = ()
+    mentees: tuple[Mentee, ...] = ()
+    pairings: tuple[Pairing, ...] = ()
+    runs: tuple[RunRecord, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    markers: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- what the pure core decides ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A pair chosen by the matcher, with the reason in plain English."""
+
+    mentee: Mentee
+    mentor: Mentor
+    score: float  # coverage: |wanted ∩ offered| / |wanted|, 0 when nothing is wanted
+    shared_skills: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Unpaired:
+    """A mentee the matcher could not pair this time, and why."""
+
+    mentee: Mentee
+    reason: str
+
+
+@dataclass(frozen=True)
+class SkillGap:
+    """A skill wanted by unpaired mentees without enough free mentor places."""
+
+    skill: str
+    wanted_by: int  # unpaired mentees wanting it
+    free_places: int  # free places of active mentors offering it
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    proposals: tuple[Proposal, ...] = ()
+    unpaired: tuple[Unpaired, ...] = ()
+    skill_gaps: tuple[SkillGap, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """Move a pairing along the lifecycle (e.g. Awaiting contact -> Contact overdue)."""
+
+    pairing: Pairing
+    new_status: Status
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """Reminder number ``number`` (1-based) is due to the pairing's mentor."""
+
+    pairing: Pairing
+    number: int
+    business_days_waited: int
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """A pairing still without contact after the due business days."""
+
+    pairing: Pairing
+    business_days_waited: int
+    reminders_sent: int
+    reminders_exhausted: bool  # max_reminders reached: only staff are told now
+
+
+@dataclass(frozen=True)
+class StatusPlan:
+    changes: tuple[StatusChange, ...] = ()
+    reminders: tuple[ReminderDue, ...] = ()
+    overdue: tuple[OverdueItem, ...] = ()

@@ -1,0 +1,131 @@
+"""The workbook's shape: tab names, canonical column names, statuses.
+
+Columns are always found by header name, never by position. Header matching
+ignores case and spacing, and the config can add aliases (for example the
+question texts of a Google Form).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Final
+
+from mentorsheet.errors import MissingHeaderError
+
+MENTORS: Final = "Mentors"
+MENTEES: Final = "Mentees"
+PAIRINGS: Final = "Pairings"
+PROBLEMS: Final = "Problems"
+RUNS: Final = "Runs"
+
+TABS: Final = (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS)
+
+COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
+    MENTORS: ("Name", "Email", "Skills", "Capacity", "Calendly link", "Slack", "Active", "Notes"),
+    MENTEES: ("Name", "Email", "Route", "Skills wanted", "Requested on", "Notes"),
+    PAIRINGS: (
+        "Pairing ID",
+        "Status",
+        "Mentee",
+        "Mentee email",
+        "Mentor",
+        "Mentor email",
+        "Route",
+        "Score",
+        "Why",
+        "Proposed on",
+        "Intro sent on",
+        "Intro message ID",
+        "Contact made on",
+        "Reminders sent",
+        "Last reminder on",
+        "Notes",
+    ),
+    PROBLEMS: ("Tab", "Row", "Column", "Value", "Problem"),
+    RUNS: (
+        "Started",
+        "Finished",
+        "Command",
+        "Mode",
+        "Proposed",
+        "Intros sent",
+        "Overdue",
+        "Problems",
+        "Result",
+        "Digest",
+    ),
+}
+
+# Columns without which a tab cannot be used at all. The rest are optional:
+# a missing optional column reads as empty.
+REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
+    MENTORS: ("Name", "Email", "Skills", "Capacity", "Active"),
+    MENTEES: ("Name", "Email", "Route"),
+    PAIRINGS: COLUMNS[PAIRINGS][:15],  # all but Notes: mentorsheet writes them
+    PROBLEMS: COLUMNS[PROBLEMS],
+    RUNS: COLUMNS[RUNS][:9],
+}
+
+# Pairings cells mentorsheet may write on an existing row. Staff own the rest
+# (Contact made on, Notes); Status is shared and only moved along the lifecycle.
+MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
+    {"Status", "Intro sent on", "Intro message ID", "Reminders sent", "Last reminder on"}
+)
+
+
+class Status(StrEnum):
+    PROPOSED = "Proposed"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    SENDING_INTRO = "Sending intro"
+    CHECK_INTRO = "Check intro"
+    AWAITING_CONTACT = "Awaiting contact"
+    CONTACT_OVERDUE = "Contact overdue"
+    IN_CONTACT = "In contact"
+    ENDED = "Ended"
+
+
+# A mentor's place is in use, and a mentee is taken, in every status but these.
+FREEING_STATUSES: Final = frozenset({Status.REJECTED, Status.ENDED})
+
+
+class Route(StrEnum):
+    ACADEMY = "Academy"
+    COMMUNITY = "Community"
+
+
+def header_key(text: str) -> str:
+    """Normalise a header for matching: case- and space-insensitive."""
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def resolve_columns(
+    tab: str,
+    found: Sequence[str],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, int]:
+    """Map each canonical column of ``tab`` to its 0-based position in ``found``.
+
+    Optional columns that are absent are left out of the result; a missing
+    required column raises :class:`MissingHeaderError` naming the tab, the
+    header and the headers that were found.
+    """
+    positions: dict[str, int] = {}
+    for index, text in enumerate(found):
+        key = header_key(str(text))
+        if key and key not in positions:
+            positions[key] = index
+    resolved: dict[str, int] = {}
+    for column in COLUMNS[tab]:
+        candidates = [column, *((aliases or {}).get(column, ()))]
+        for candidate in candidates:
+            index = positions.get(header_key(candidate))
+            if index is not None:
+                resolved[column] = index
+                break
+        else:
+            if column in REQUIRED[tab]:
+                raise MissingHeaderError(tab, column, [str(h) for h in found])
+    return resolved

@@ -1,0 +1,1 @@
+"""Workbook stores: Google Sheets and local .xlsx behind one interface."""

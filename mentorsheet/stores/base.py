@@ -1,0 +1,128 @@
+"""The workbook store interface: what every backend (Google Sheets, .xlsx) offers.
+
+A run talks to its store through one :class:`WorkbookSession`, opened with
+the run's lease held (no two runs overlap). The session reads every tab in
+one go, applies batches of writes keyed by Pairing ID (never by row number,
+which staff may change by inserting, deleting or sorting rows during a run),
+keeps small named markers (the digest ledger), and finishes by rewriting
+Problems, appending the Runs row and releasing the lease.
+
+All values cross this interface as text; the store writes them as text
+(never as formulas) and the pure core parses what it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mentorsheet.model import Problem
+
+
+@dataclass(frozen=True)
+class RawTab:
+    """A tab as read: its title, header row and data rows, every cell as text.
+
+    ``rows[i]`` is spreadsheet row ``i + 2`` (row 1 is the header). Rows may
+    be shorter than the header; trailing empty cells are not guaranteed.
+    Dates that the backend stores as dates are given as ISO text
+    (``2026-11-03`` or ``2026-11-03T09:30:00``); other numbers as their
+    plain text (``3``, ``2.5``).
+    """
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class RawWorkbook:
+    """Every tab mentorsheet knows, keyed by canonical tab name (absent when missing)."""
+
+    tabs: Mapping[str, RawTab]
+    titles: tuple[str, ...]  # every tab title in the workbook, for error messages
+    markers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PairingUpdate:
+    """Cells to set on the Pairings row whose Pairing ID is ``pairing_id``.
+
+    ``values`` maps canonical column names to text. When ``expect_status`` is
+    given, the write is skipped (and reported) unless the row's Status is
+    still that value when the store writes: staff may have changed it.
+    """
+
+    pairing_id: str
+    values: Mapping[str, str]
+    expect_status: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedWrite:
+    pairing_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    applied: tuple[str, ...] = ()  # Pairing IDs updated or appended
+    skipped: tuple[SkippedWrite, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    reads: int = 0
+    writes: int = 0
+
+
+class WorkbookSession(Protocol):
+    def read(self) -> RawWorkbook:
+        """Every tab in one go (one or two requests, whatever the row count)."""
+        ...
+
+    def write(
+        self,
+        new_rows: Sequence[Mapping[str, str]],
+        updates: Sequence[PairingUpdate],
+    ) -> WriteOutcome:
+        """Append Pairings rows and update existing ones by Pairing ID, as one batch.
+
+        A row that cannot be located for certain (deleted, duplicated ID,
+        status changed) is skipped and reported, never guessed at.
+        """
+        ...
+
+    def set_marker(self, key: str, value: str) -> None:
+        """Durably record a small named value (read back in ``RawWorkbook.markers``)."""
+        ...
+
+    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+        """Rewrite Problems, append the Runs row, release the lease."""
+        ...
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests made so far (reads and writes), for the docs' quota promises."""
+        ...
+
+
+class WorkbookStore(Protocol):
+    def describe(self) -> str:
+        """A short human name for messages, e.g. the file path or sheet key."""
+        ...
+
+    def session(self, holder: str, *, dry_run: bool = False) -> AbstractContextManager[WorkbookSession]:
+        """Open a run: take the lease (waiting briefly for another run), yield the session.
+
+        With ``dry_run`` no lease is written and the session refuses writes.
+        Raises :class:`~mentorsheet.errors.RunInProgressError` when another
+        run still holds the lease after the wait.
+        """
+        ...
+
+    def init_tabs(self) -> list[str]:
+        """Create missing tabs with headers (and on Google, formatting); return what was done."""
+        ...
