@@ -24,7 +24,7 @@ DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class WorkbookConfig(_Section):
@@ -223,3 +223,37 @@ def _read_toml(file: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{file} is not valid TOML: {exc}") from None
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if value is None:
+        return '""'
+    if isinstance(value, dict):
+        return "{}"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_reference_toml() -> str:
+    """Every key with its default and description, as the shipped config file shows them."""
+    lines = [
+        "# mentorsheet configuration. Every key is shown with its default value:",
+        "# uncomment a line to change it. Unknown keys and bad values are errors.",
+        "# Precedence: defaults < this file < environment variables < command-line options.",
+        "# Another file can be chosen with --config or MENTORSHEET_CONFIG.",
+        "# Environment variables: "
+        + ", ".join(f"{name} ({'.'.join(key)})" for name, key in ENVIRONMENT.items()),
+        "",
+    ]
+    for name, section_field in Config.model_fields.items():
+        section = section_field.annotation
+        assert isinstance(section, type) and issubclass(section, BaseModel)
+        lines.append(f"[{name}]")
+        for key, key_field in section.model_fields.items():
+            lines.extend(f"# {line}" for line in (key_field.description or "").splitlines())
+            default = key_field.get_default(call_default_factory=True)
+            lines.extend((f"# {key} = {_toml_value(default)}", ""))
+    return "\n".join(lines).rstrip() + "\n"
