@@ -44,7 +44,7 @@ class MissingHeaderError(WorkbookError):
         shown = ", ".join(repr(h) for h in self.found if h) or "no headers at all"
         super().__init__(
             f"tab {tab!r} has no {header!r} column (headers found: {shown}); "
-            f"add the header or map it with [headers.{tab}] in the config"
+            f"add the header or map it under [workbook.headers.{tab}] in the config"
         )
 
 

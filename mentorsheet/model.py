@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from mentorsheet.schema import Route, Status
+from mentorsheet.schema import FREEING_STATUSES, Route, Status
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,26 @@ class Pairing:
 
 
 @dataclass(frozen=True)
+class HeldPlace:
+    """A Pairings row mentorsheet will not act on, which may still take a place.
+
+    Emails are normalised, or blank when unreadable; ``status`` is None when
+    the Status is not one mentorsheet knows.
+    """
+
+    row: int
+    pairing_id: str
+    status: Status | None
+    mentee_email: str
+    mentor_email: str
+
+    @property
+    def holds_place(self) -> bool:
+        """Unknown statuses hold the place: never double-book on a guess."""
+        return self.status is None or self.status not in FREEING_STATUSES
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One row of the Runs tab (as text: mentorsheet only reads it back for the digest)."""
 
@@ -89,6 +109,9 @@ class Programme:
     runs: tuple[RunRecord, ...] = ()
     problems: tuple[Problem, ...] = ()
     markers: Mapping[str, str] = field(default_factory=dict)
+    # Pairings rows held out of ``pairings`` (bad ID, status, email…) that
+    # still count for capacity and eligibility: never double-book on a guess.
+    held_places: tuple[HeldPlace, ...] = ()
 
 
 # --- what the pure core decides ------------------------------------------------
