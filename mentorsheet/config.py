@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mentorsheet.errors import ConfigError
 from mentorsheet.schema import COLUMNS, TABS
@@ -57,7 +64,9 @@ class WorkbookConfig(_Section):
 
     @field_validator("headers")
     @classmethod
-    def _known_headers(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    def _known_headers(
+        cls, value: dict[str, dict[str, list[str]]]
+    ) -> dict[str, dict[str, list[str]]]:
         for tab, columns in value.items():
             if tab not in TABS:
                 raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
@@ -112,13 +121,25 @@ class ScheduleConfig(_Section):
     holidays_country: str = "GB"
     """Country whose public holidays are not business days (``holidays`` package code)."""
     holidays_subdivision: str | None = "ENG"
-    """Region within the country, e.g. ``ENG``, ``SCT``; empty for national holidays only."""
+    """Region within the country, e.g. ``ENG``, ``SCT``; empty for national holidays only.
+    The default ``ENG`` applies to GB only: another country defaults to national holidays."""
     due_after_business_days: int = Field(default=2, ge=0, le=60)
     """Business days after the intro before a pairing without contact is overdue."""
     reminder_every_business_days: int = Field(default=3, ge=1, le=60)
     """Business days between reminders to an overdue mentor."""
     max_reminders: int = Field(default=2, ge=0, le=20)
     """Reminders to a mentor before only staff are told."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_default_only_for_gb(cls, data: object) -> object:
+        if (
+            isinstance(data, dict)
+            and "holidays_subdivision" not in data
+            and str(data.get("holidays_country", "GB")).upper() != "GB"
+        ):
+            return {**data, "holidays_subdivision": None}
+        return data
 
     @field_validator("timezone")
     @classmethod
@@ -250,7 +271,8 @@ def render_reference_toml() -> str:
     ]
     for name, section_field in Config.model_fields.items():
         section = section_field.annotation
-        assert isinstance(section, type) and issubclass(section, BaseModel)
+        if not (isinstance(section, type) and issubclass(section, BaseModel)):
+            raise TypeError(f"config section {name} is not a model")
         lines.append(f"[{name}]")
         for key, key_field in section.model_fields.items():
             lines.extend(f"# {line}" for line in (key_field.description or "").splitlines())

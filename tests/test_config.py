@@ -87,7 +87,7 @@ def test_shipped_config_documents_every_key_with_its_default() -> None:
     for section, section_field in Config.model_fields.items():
         annotation = section_field.annotation
         assert annotation is not None
-        for key, key_field in annotation.model_fields.items():  # type: ignore[union-attr]
+        for key, key_field in annotation.model_fields.items():
             assert key_field.description, f"{section}.{key} has no description"
             assert f"# {key} = " in shipped
 
@@ -95,3 +95,9 @@ def test_shipped_config_documents_every_key_with_its_default() -> None:
 def test_shipped_config_files_load() -> None:
     for name in ("mentorsheet.toml", "demo.toml"):
         load_config(ROOT / "config" / name, environ={})
+
+
+def test_holiday_region_defaults_to_england_only_for_gb(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, ""), environ={}).schedule.holidays_subdivision == "ENG"
+    other = load_config(write(tmp_path, '[schedule]\nholidays_country = "DE"\n'), environ={})
+    assert other.schedule.holidays_subdivision is None

@@ -114,7 +114,9 @@ class WorkbookStore(Protocol):
         """A short human name for messages, e.g. the file path or sheet key."""
         ...
 
-    def session(self, holder: str, *, dry_run: bool = False) -> AbstractContextManager[WorkbookSession]:
+    def session(
+        self, holder: str, *, dry_run: bool = False
+    ) -> AbstractContextManager[WorkbookSession]:
         """Open a run: take the lease (waiting briefly for another run), yield the session.
 
         With ``dry_run`` no lease is written and the session refuses writes.

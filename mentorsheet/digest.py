@@ -1,0 +1,360 @@
+"""The staff digest: what needs a person today, as text, Markdown and terminal tables.
+
+Pure logic: :func:`build_digest` gathers the summary from what the run
+already knows, the renderers turn it into an email body, a
+``GITHUB_STEP_SUMMARY`` page or ``rich`` tables, and :func:`digest_due`
+applies the rule "at most one digest a day, and none when there is nothing
+to act on".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mentorsheet.model import (
+    MatchResult,
+    OverdueItem,
+    Pairing,
+    Problem,
+    SkillGap,
+    StatusPlan,
+    Unpaired,
+)
+from mentorsheet.schema import Status
+
+EXHAUSTED_NOTE = "reminders exhausted — please follow up"
+CHECK_INTRO_NOTE = (
+    "check the Sent folder, then set Status to Awaiting contact (it went) "
+    "or Approved (send it again)"
+)
+
+# An overdue pairing stops being listed once the run has moved it out of the
+# waiting-for-contact statuses (contact made, ended, ...).
+_WAITING_FOR_CONTACT = frozenset({Status.AWAITING_CONTACT, Status.CONTACT_OVERDUE})
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    day: date
+    waiting_approval: tuple[Pairing, ...]
+    overdue: tuple[OverdueItem, ...]
+    check_intro: tuple[Pairing, ...]
+    unpaired: tuple[Unpaired, ...]
+    skill_gaps: tuple[SkillGap, ...]
+    problems: tuple[Problem, ...]
+
+    def needs_action(self) -> bool:
+        """False when there is nothing for a person to act on."""
+        return any(
+            (
+                self.waiting_approval,
+                self.overdue,
+                self.check_intro,
+                self.unpaired,
+                self.skill_gaps,
+                self.problems,
+            )
+        )
+
+
+def build_digest(
+    *,
+    day: date,
+    pairings: Sequence[Pairing],
+    plan: StatusPlan,
+    match: MatchResult,
+    problems: Sequence[Problem],
+) -> DigestSummary:
+    """Summarise what needs staff, from the pairings as they are after this run.
+
+    Overdue items come from ``plan``; each is brought up to date with the
+    pairing of the same ID in ``pairings`` (a reminder that could not be sent
+    is not counted, and a pairing that is no longer waiting for contact is
+    left out).
+    """
+    latest = {pairing.pairing_id: pairing for pairing in pairings}
+    overdue: list[OverdueItem] = []
+    for item in plan.overdue:
+        now = latest.get(item.pairing.pairing_id)
+        if now is None:
+            overdue.append(item)
+        elif now.status in _WAITING_FOR_CONTACT:
+            overdue.append(
+                dataclasses.replace(
+                    item,
+                    pairing=now,
+                    reminders_sent=now.reminders_sent,
+                    reminders_exhausted=item.reminders_exhausted
+                    and now.reminders_sent >= item.reminders_sent,
+                )
+            )
+    return DigestSummary(
+        day=day,
+        waiting_approval=tuple(p for p in pairings if p.status is Status.PROPOSED),
+        overdue=tuple(overdue),
+        check_intro=tuple(p for p in pairings if p.status is Status.CHECK_INTRO),
+        unpaired=tuple(match.unpaired),
+        skill_gaps=tuple(match.skill_gaps),
+        problems=tuple(problems),
+    )
+
+
+def digest_due(*, day: date, last_digest_day: str | None, summary: DigestSummary) -> bool:
+    """Whether to send today's digest: something to act on, and none sent yet today.
+
+    ``last_digest_day`` is the ledger's ISO date (a datetime's date part is
+    used). An unreadable value counts as no digest sent; a day later than
+    ``day`` (a clock that went back) counts as already sent.
+    """
+    if not summary.needs_action():
+        return False
+    if not last_digest_day or not last_digest_day.strip():
+        return True
+    try:
+        last = date.fromisoformat(last_digest_day.strip()[:10])
+    except ValueError:
+        return True
+    return last < day
+
+
+# --- rendering -----------------------------------------------------------------
+
+
+def _long_day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _person(name: str, email: str) -> str:
+    return f"{name} <{email}>" if name else email
+
+
+def _score(pairing: Pairing) -> str:
+    return "" if pairing.score is None else f"{pairing.score:.2f}"
+
+
+def _overdue_note(item: OverdueItem) -> str:
+    waited = _plural(item.business_days_waited, "business day")
+    reminders = _plural(item.reminders_sent, "reminder")
+    note = f"{waited} since the intro, {reminders} sent"
+    return f"{note}; {EXHAUSTED_NOTE}" if item.reminders_exhausted else note
+
+
+def _row_text(row: int | None) -> str:
+    return "" if row is None else str(row)
+
+
+def _problem_line(problem: Problem) -> str:
+    where = problem.tab
+    if problem.row is not None:
+        where += f" row {problem.row}"
+    if problem.column:
+        where += f", {problem.column}"
+    value = f" (value: {problem.value!r})" if problem.value else ""
+    return f"{where}: {problem.problem}{value}"
+
+
+def _gap_line(gap: SkillGap) -> str:
+    mentees = "mentee" if gap.wanted_by == 1 else "mentees"
+    places = _plural(gap.free_places, "free mentor place")
+    return f"{gap.skill}: wanted by {gap.wanted_by} unpaired {mentees}, {places}"
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One part of the digest: table columns and rows, and the same items as lines."""
+
+    title: str
+    short: str  # for the counts line
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[str, ...]
+
+
+def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
+    """Every section, in a fixed order (the order of the issue that asked for them)."""
+    return (
+        _Section(
+            "Waiting for approval",
+            "waiting for approval",
+            ("Pairing", "Mentee", "Mentor", "Route", "Score", "Why"),
+            tuple(
+                (
+                    p.pairing_id,
+                    _person(p.mentee_name, p.mentee_email),
+                    _person(p.mentor_name, p.mentor_email),
+                    "" if p.route is None else str(p.route),
+                    _score(p),
+                    p.why,
+                )
+                for p in summary.waiting_approval
+            ),
+            tuple(
+                f"{p.pairing_id}: {_person(p.mentee_name, p.mentee_email)} with "
+                f"{_person(p.mentor_name, p.mentor_email)}" + (f" ({p.why})" if p.why else "")
+                for p in summary.waiting_approval
+            ),
+        ),
+        _Section(
+            "Overdue: no contact yet",
+            "overdue",
+            ("Pairing", "Mentor", "Mentee", "Waited", "Reminders sent", "Note"),
+            tuple(
+                (
+                    item.pairing.pairing_id,
+                    _person(item.pairing.mentor_name, item.pairing.mentor_email),
+                    _person(item.pairing.mentee_name, item.pairing.mentee_email),
+                    _plural(item.business_days_waited, "business day"),
+                    str(item.reminders_sent),
+                    EXHAUSTED_NOTE if item.reminders_exhausted else "",
+                )
+                for item in summary.overdue
+            ),
+            tuple(
+                f"{item.pairing.pairing_id}: "
+                f"{_person(item.pairing.mentor_name, item.pairing.mentor_email)} has not "
+                f"contacted {_person(item.pairing.mentee_name, item.pairing.mentee_email)}: "
+                f"{_overdue_note(item)}"
+                for item in summary.overdue
+            ),
+        ),
+        _Section(
+            "Check intro",
+            "check intro",
+            ("Pairing", "Mentor", "Mentee", "What to do"),
+            tuple(
+                (
+                    p.pairing_id,
+                    _person(p.mentor_name, p.mentor_email),
+                    _person(p.mentee_name, p.mentee_email),
+                    CHECK_INTRO_NOTE,
+                )
+                for p in summary.check_intro
+            ),
+            tuple(
+                f"{p.pairing_id}: {_person(p.mentor_name, p.mentor_email)} and "
+                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_INTRO_NOTE}"
+                for p in summary.check_intro
+            ),
+        ),
+        _Section(
+            "Unpaired mentees",
+            "unpaired mentees",
+            ("Mentee", "Route", "Reason"),
+            tuple(
+                (_person(u.mentee.name, u.mentee.email), str(u.mentee.route), u.reason)
+                for u in summary.unpaired
+            ),
+            tuple(
+                f"{_person(u.mentee.name, u.mentee.email)} ({u.mentee.route}): {u.reason}"
+                for u in summary.unpaired
+            ),
+        ),
+        _Section(
+            "Skill gaps",
+            "skill gaps",
+            ("Skill", "Wanted by", "Free mentor places"),
+            tuple((g.skill, str(g.wanted_by), str(g.free_places)) for g in summary.skill_gaps),
+            tuple(_gap_line(g) for g in summary.skill_gaps),
+        ),
+        _Section(
+            "Workbook problems",
+            "workbook problems",
+            ("Tab", "Row", "Column", "Value", "Problem"),
+            tuple(
+                (p.tab, _row_text(p.row), p.column, p.value, p.problem) for p in summary.problems
+            ),
+            tuple(_problem_line(p) for p in summary.problems),
+        ),
+    )
+
+
+def _counts_line(sections: Sequence[_Section]) -> str:
+    return ", ".join(f"{section.short} {len(section.rows)}" for section in sections)
+
+
+def _single_line(text: str) -> str:
+    return re.sub(r"\s*[\r\n]+\s*", " ", text)
+
+
+def render_text(summary: DigestSummary) -> str:
+    """A plain-text email body: a heading per section with its count, one line per item."""
+    sections = _sections(summary)
+    lines = [f"Mentoring digest for {_long_day(summary.day)}", ""]
+    if not summary.needs_action():
+        lines.append("Nothing needs attention today.")
+        return "\n".join(lines) + "\n"
+    lines += [f"In short: {_counts_line(sections)}.", ""]
+    for section in sections:
+        if not section.rows:
+            continue
+        lines.append(f"{section.title} ({len(section.rows)})")
+        lines += [f"  - {_single_line(line)}" for line in section.lines]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a GitHub Markdown table cell.
+
+    ``|`` would end the cell and a new line the row; HTML and emphasis
+    characters are escaped too, so text from the workbook shows as written.
+    """
+    escaped = html.escape(text, quote=False)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    return re.sub(r"\r\n|\r|\n", "<br>", escaped)
+
+
+def render_markdown(summary: DigestSummary) -> str:
+    """GitHub-flavoured Markdown for ``GITHUB_STEP_SUMMARY``: headings and tables."""
+    sections = _sections(summary)
+    lines = [f"## Mentoring digest for {_long_day(summary.day)}", ""]
+    if not summary.needs_action():
+        lines.append("Nothing needs attention today.")
+        return "\n".join(lines) + "\n"
+    lines += [f"In short: {_counts_line(sections)}.", ""]
+    for section in sections:
+        if not section.rows:
+            continue
+        lines.append(f"### {section.title} ({len(section.rows)})")
+        lines.append("")
+        lines.append("| " + " | ".join(section.headers) + " |")
+        lines.append("|" + "|".join(" --- " for _ in section.headers) + "|")
+        for row in section.rows:
+            lines.append("| " + " | ".join(markdown_cell(cell) for cell in row) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_rich(summary: DigestSummary) -> RenderableType:
+    """The summary as ``rich`` tables, one per non-empty section, for a terminal."""
+    heading = Text(f"Mentoring digest for {_long_day(summary.day)}", style="bold")
+    if not summary.needs_action():
+        return Group(heading, Text("Nothing needs attention today."))
+    parts: list[RenderableType] = [heading]
+    for section in _sections(summary):
+        if not section.rows:
+            continue
+        table = Table(title=f"{section.title} ({len(section.rows)})", title_justify="left")
+        for header in section.headers:
+            table.add_column(header, overflow="fold")
+        for row in section.rows:
+            # Text(...) so that square brackets in workbook text are not read as markup.
+            table.add_row(*(Text(cell) for cell in row))
+        parts.append(table)
+    return Group(*parts)
