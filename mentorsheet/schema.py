@@ -121,9 +121,9 @@ def resolve_columns(
     for column in COLUMNS[tab]:
         candidates = [column, *((aliases or {}).get(column, ()))]
         for candidate in candidates:
-            index = positions.get(header_key(candidate))
-            if index is not None:
-                resolved[column] = index
+            position = positions.get(header_key(candidate))
+            if position is not None:
+                resolved[column] = position
                 break
         else:
             if column in REQUIRED[tab]:
