@@ -222,3 +222,20 @@ def test_a_key_shaped_like_a_hashed_name_cannot_collide() -> None:
     assert hashed != "a_b.eml"
     assert outbox_file_name(hashed.removesuffix(".eml")) != hashed
     assert outbox_file_name("a_b") == "a_b.eml"
+
+
+def test_a_long_subject_reads_back_exactly(tmp_path: Path) -> None:
+    # Python's default folding can push a long Subject onto a continuation line,
+    # which readers then show with a leading space: the wire policy must not.
+    message = COMPOSER.intro(
+        pairing("Ada Lovelace", "Sam"),
+        mentor(),
+        None,
+        now=NOW,
+    )
+    expected = str(message["Subject"])
+    assert len("Subject: " + expected) > 78
+    sender = OutboxSender(tmp_path)
+    sender.send(message, key="long-subject")
+    read_back = read_eml(sender.path_for("long-subject"))
+    assert str(read_back["Subject"]) == expected

@@ -8,8 +8,9 @@ request after which that is possible.
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Final, Protocol
 
 
 class MailSender(Protocol):
@@ -24,3 +25,10 @@ class MailSender(Protocol):
         ``P-000123-intro``): the outbox uses it as the file name.
         """
         ...
+
+
+# How messages go on the wire: CRLF line ends (RFC 5322). Header lines are left
+# unfolded up to RFC 5322's hard limit of 998 characters, because Python's
+# folder may move a whole long Subject onto a continuation line, which some
+# readers then show with a leading space.
+WIRE_POLICY: Final = policy.SMTP.clone(max_line_length=998)

@@ -40,7 +40,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from email import policy
 from email.message import EmailMessage
 from typing import Any, Final, Protocol
 
@@ -56,6 +55,7 @@ from googleapiclient.errors import HttpError
 from requests.adapters import HTTPAdapter
 
 from mentorsheet.errors import ConfigError, MailError
+from mentorsheet.mail.base import WIRE_POLICY
 
 RATE_LIMIT_REASONS: Final = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
@@ -69,7 +69,7 @@ _RETRY_AFTER_MAX: Final = 60.0
 class HttpTransport(Protocol):
     """What google-api-python-client needs of its ``http`` object (httplib2's interface)."""
 
-    def request(  # noqa: PLR0917  (httplib2's signature, positional arguments and all)
+    def request(
         self,
         uri: str,
         method: str = "GET",
@@ -99,7 +99,7 @@ class NoResendHttp:
     def session(self) -> requests.Session:
         return self._session
 
-    def request(  # noqa: PLR0917  (httplib2's signature, positional arguments and all)
+    def request(
         self,
         uri: str,
         method: str = "GET",
@@ -174,7 +174,7 @@ class GmailSender:
             close()
 
     def send(self, message: EmailMessage, *, key: str) -> str:
-        raw = base64.urlsafe_b64encode(message.as_bytes(policy=policy.SMTP)).decode("ascii")
+        raw = base64.urlsafe_b64encode(message.as_bytes(policy=WIRE_POLICY)).decode("ascii")
         try:
             for attempt in stamina.retry_context(
                 on=rate_limit_backoff,

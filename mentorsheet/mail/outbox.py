@@ -14,11 +14,11 @@ import hashlib
 import os
 import re
 import tempfile
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 from mentorsheet.errors import MailError
+from mentorsheet.mail.base import WIRE_POLICY
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_STEM = 120
@@ -67,7 +67,7 @@ class OutboxSender:
                 "so it is not written again",
                 may_have_sent=True,
             )
-        data = message.as_bytes(policy=policy.SMTP)
+        data = message.as_bytes(policy=WIRE_POLICY)
         try:
             self._directory.mkdir(parents=True, exist_ok=True)
             _write_new_file(target, data)
