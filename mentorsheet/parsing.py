@@ -346,8 +346,6 @@ def parse_link(value: str) -> str:
 # --- the programme ---------------------------------------------------------------
 
 
-
-
 class _Row:
     """One data row of a tab: its cells by canonical column, and its problems."""
 
