@@ -10,8 +10,10 @@ from the untraced run. A simple greedy pass is measured beside the solver
 for comparison of the objective: Academy applicants paired, mentees paired,
 total coverage.
 
-Each kind of measurement is one entry of ``MEASUREMENTS``; timing the whole
-``propose`` over a local workbook is meant to become another.
+Each kind of measurement is one entry of ``MEASUREMENTS``. ``propose (xlsx)``
+is the whole ``mentorsheet propose`` over a local workbook holding the same
+programme: read and validate every tab, match, append the proposals, rewrite
+Problems, append the Runs row (writing the workbook first is not timed).
 """
 
 from __future__ import annotations
@@ -22,20 +24,29 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from mentorsheet.compose import Composer
+from mentorsheet.config import load_config
+from mentorsheet.mail.outbox import OutboxSender
 from mentorsheet.matching import propose_pairings
 from mentorsheet.model import Mentee, Mentor, Pairing, Programme
-from mentorsheet.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.run import Runner
+from mentorsheet.schema import COLUMNS, FREEING_STATUSES, MENTEES, MENTORS, PAIRINGS, Route, Status
+from mentorsheet.stores.xlsx import XlsxStore
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 
 TODAY = date(2026, 3, 2)
 DEFAULT_SIZES = "1000x400,10000x3000"
@@ -195,9 +206,92 @@ def run_greedy(programme: Programme) -> Objective:
     return Objective(academy=academy, paired=paired, coverage=coverage)
 
 
-MEASUREMENTS: dict[str, Callable[[Programme], Objective]] = {
-    "solver": run_solver,
-    "greedy": run_greedy,
+def _workbook_rows(programme: Programme) -> dict[str, list[dict[str, str]]]:
+    return {
+        MENTORS: [
+            {
+                "Name": m.name,
+                "Email": m.email,
+                "Skills": ", ".join(m.skills),
+                "Capacity": str(m.capacity),
+                "Active": "yes" if m.active else "no",
+            }
+            for m in programme.mentors
+        ],
+        MENTEES: [
+            {
+                "Name": m.name,
+                "Email": m.email,
+                "Route": m.route.value,
+                "Skills wanted": ", ".join(m.skills_wanted),
+                "Requested on": m.requested_on.isoformat() if m.requested_on else "",
+            }
+            for m in programme.mentees
+        ],
+        PAIRINGS: [
+            {
+                "Pairing ID": p.pairing_id,
+                "Status": p.status.value,
+                "Mentee": p.mentee_name,
+                "Mentee email": p.mentee_email,
+                "Mentor": p.mentor_name,
+                "Mentor email": p.mentor_email,
+            }
+            for p in programme.pairings
+        ],
+    }
+
+
+def prepare_workbook_propose(programme: Programme) -> Callable[[], Objective]:
+    """Write ``programme`` to a fresh .xlsx (untimed); return the timed ``propose`` run."""
+    folder = Path(tempfile.mkdtemp(prefix="mentorsheet-bench-"))
+    config = load_config(
+        None,
+        environ={},
+        overrides={
+            "workbook": {"path": str(folder / "programme.xlsx")},
+            "mail": {"outbox_dir": str(folder / "outbox")},
+        },
+    )
+    store = XlsxStore(folder / "programme.xlsx", config.workbook)
+    store.init_tabs()
+    book = openpyxl.load_workbook(folder / "programme.xlsx")
+    for tab, records in _workbook_rows(programme).items():
+        sheet = book[tab]
+        for record in records:
+            sheet.append([record.get(column, "") for column in COLUMNS[tab]])
+    book.save(folder / "programme.xlsx")
+
+    def run() -> Objective:
+        runner = Runner(
+            config=config,
+            store=XlsxStore(folder / "programme.xlsx", config.workbook),
+            sender=OutboxSender(folder / "outbox"),
+            composer=Composer(config.mail, templates_dir=TEMPLATES),
+            clock=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        )
+        report = runner.run("propose", dry_run=False)
+        proposals = report.match.proposals
+        return Objective(
+            academy=sum(1 for p in proposals if p.mentee.route == Route.ACADEMY),
+            paired=len(proposals),
+            coverage=sum(p.score for p in proposals),
+        )
+
+    return run
+
+
+def _prepared(
+    run: Callable[[Programme], Objective],
+) -> Callable[[Programme], Callable[[], Objective]]:
+    return lambda programme: lambda: run(programme)
+
+
+# Each entry prepares (untimed) and returns the timed run.
+MEASUREMENTS: dict[str, Callable[[Programme], Callable[[], Objective]]] = {
+    "solver": _prepared(run_solver),
+    "greedy": _prepared(run_greedy),
+    "propose (xlsx)": prepare_workbook_propose,
 }
 
 
@@ -220,14 +314,16 @@ def _rss_mb() -> float:
 def measure_here(kind: str, mentees: int, mentors: int, seed: int) -> Measurement:
     """Run one measurement in this process (the child's side)."""
     programme = generate_programme(mentees, mentors, seed)
-    run = MEASUREMENTS[kind]
+    prepare = MEASUREMENTS[kind]
+    run = prepare(programme)
     baseline = _rss_mb()
     started = time.perf_counter()
-    objective = run(programme)
+    objective = run()
     seconds = time.perf_counter() - started
     peak = _rss_mb()
+    run = prepare(programme)  # a fresh workbook: the first run appended its proposals
     tracemalloc.start()
-    run(programme)
+    run()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return Measurement(

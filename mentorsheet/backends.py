@@ -1,0 +1,49 @@
+"""Build the configured workbook store, mail sender and composer.
+
+The only place that chooses an adapter from the configuration; everything
+else receives them ready-made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mentorsheet.compose import Composer
+from mentorsheet.config import Config
+from mentorsheet.mail.base import MailSender
+from mentorsheet.stores.base import WorkbookStore
+
+
+def build_store(config: Config) -> WorkbookStore:
+    if config.workbook.backend == "google":
+        from mentorsheet.google_auth import SHEETS_SCOPE, load_credentials
+        from mentorsheet.stores.gsheets import GoogleSheetsStore
+
+        credentials = load_credentials([SHEETS_SCOPE])
+        return GoogleSheetsStore(
+            config.workbook.spreadsheet, config.workbook, credentials=credentials
+        )
+    from mentorsheet.stores.xlsx import XlsxStore
+
+    return XlsxStore(Path(config.workbook.path), config.workbook)
+
+
+def build_sender(config: Config) -> MailSender:
+    if config.mail.backend == "gmail":
+        from mentorsheet.google_auth import GMAIL_SEND_SCOPE, load_credentials
+        from mentorsheet.mail.gmail import GmailSender
+
+        credentials = load_credentials([GMAIL_SEND_SCOPE], subject=config.mail.sender)
+        return GmailSender(
+            credentials,
+            sender=config.mail.sender,
+            timeout=config.mail.timeout_seconds,
+            max_attempts=config.mail.max_attempts,
+        )
+    from mentorsheet.mail.outbox import OutboxSender
+
+    return OutboxSender(Path(config.mail.outbox_dir))
+
+
+def build_composer(config: Config) -> Composer:
+    return Composer(config.mail)

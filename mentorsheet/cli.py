@@ -1,0 +1,178 @@
+"""The ``mentorsheet`` command: parse options, call one library function, report.
+
+Exit status: 0 when the command did its job (rows with problems are
+reported, not fatal), 1 when the run itself failed, 2 for usage and
+configuration errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from mentorsheet import __version__
+from mentorsheet.config import Config, load_config
+from mentorsheet.errors import MentorsheetError, UsageError
+from mentorsheet.run import COMMANDS, Command
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _spreadsheet_overrides(value: str | None) -> dict[str, Any]:
+    """``--spreadsheet`` takes a Google Sheet URL or key, or a path to an .xlsx file."""
+    if not value:
+        return {}
+    if value.lower().endswith((".xlsx", ".xlsm")) or ("/" in value and "docs.google" not in value):
+        return {"backend": "xlsx", "path": value}
+    return {"backend": "google", "spreadsheet": value}
+
+
+class Context:
+    def __init__(self, config_path: str | None, spreadsheet: str | None, verbosity: int) -> None:
+        self.config_path = config_path
+        self.spreadsheet = spreadsheet
+        self.verbosity = verbosity
+        self.console = Console(highlight=False, markup=False)
+        self.errors = Console(stderr=True, highlight=False, markup=False)
+
+    def config(self) -> Config:
+        return load_config(
+            self.config_path, overrides={"workbook": _spreadsheet_overrides(self.spreadsheet)}
+        )
+
+    def fail(self, exc: MentorsheetError) -> NoReturn:
+        code = EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        self.errors.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(code)
+
+
+def _common(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            envvar="MENTORSHEET_CONFIG",
+            help="Config file (TOML). Default: config/mentorsheet.toml if present.",
+        ),
+        click.option(
+            "--spreadsheet",
+            help="Google Sheet URL or key, or a path to an .xlsx workbook.",
+        ),
+        click.option("-v", "--verbose", count=True, help="More output (repeat for debug logs)."),
+        click.option("-q", "--quiet", count=True, help="Less output: errors only."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _context(config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int) -> Context:
+    verbosity = verbose - quiet
+    level = logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    return Context(config_path, spreadsheet, verbosity)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mentorsheet")
+def main() -> None:
+    """Run a volunteer mentoring programme on top of a shared spreadsheet."""
+
+
+@main.command()
+@_common
+def init(config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int) -> None:
+    """Create the workbook's missing tabs with their headers (safe to run twice)."""
+    from mentorsheet.backends import build_store
+
+    ctx = _context(config_path, spreadsheet, verbose, quiet)
+    try:
+        store = build_store(ctx.config())
+        done = store.init_tabs()
+    except MentorsheetError as exc:
+        ctx.fail(exc)
+    if ctx.verbosity >= 0:
+        for line in done or ["nothing to do: every tab and header is there"]:
+            ctx.console.print(f"- {line}", highlight=False)
+        ctx.console.print(f"Workbook ready: {store.describe()}", highlight=False)
+
+
+@main.command()
+@_common
+def doctor(config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int) -> None:
+    """Check config, credentials, access, headers and templates, and say how to fix each."""
+    from mentorsheet.doctor import run_doctor
+
+    ctx = _context(config_path, spreadsheet, verbose, quiet)
+    try:
+        config = ctx.config()
+    except MentorsheetError as exc:
+        ctx.console.print(f"✗ config: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    checks = run_doctor(config)
+    for check in checks:
+        mark = "✓" if check.ok else "✗"
+        ctx.console.print(f"{mark} {check.name}: {check.message}", highlight=False, soft_wrap=True)
+    sys.exit(EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED)
+
+
+def _run_command(command: Command) -> click.Command:
+    docs = {
+        "propose": "Propose new pairings (appended as Proposed, or Approved with auto_approve).",
+        "intro": "Send an introduction for each Approved pairing, exactly once.",
+        "status": "Mark overdue pairings, note contact made, remind overdue mentors.",
+        "digest": "Email staff one summary of what needs a person (at most once a day).",
+        "run": "The scheduled job: propose, intro, status and digest in one pass.",
+    }
+
+    @click.option("--dry-run", is_flag=True, help="Show what would happen; write and send nothing.")
+    @_common
+    def command_function(
+        dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
+    ) -> None:
+        from mentorsheet.backends import build_composer, build_sender, build_store
+        from mentorsheet.output import TerminalProgress, show_report, write_step_summary
+        from mentorsheet.run import Runner
+
+        ctx = _context(config_path, spreadsheet, verbose, quiet)
+        try:
+            config = ctx.config()
+            runner = Runner(
+                config=config,
+                store=build_store(config),
+                sender=build_sender(config),
+                composer=build_composer(config),
+                clock=_utc_now,
+                progress=TerminalProgress(ctx.console),
+            )
+            report = runner.run(command, dry_run=dry_run)
+        except MentorsheetError as exc:
+            ctx.fail(exc)
+        if ctx.verbosity >= 0:
+            show_report(ctx.console, report, verbose=ctx.verbosity > 0)
+        write_step_summary(report)
+        if not report.ok:
+            ctx.errors.print(f"error: {report.result_text()}", highlight=False, soft_wrap=True)
+            sys.exit(EXIT_FAILED)
+
+    command_function.__doc__ = docs[command]
+    return click.command(name=command)(command_function)
+
+
+for _name in COMMANDS:
+    main.add_command(_run_command(_name))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
