@@ -332,9 +332,11 @@ class Runner:
 
         # Status first: it frees no places (only staff do), but a stale
         # "Sending intro" must become "Check intro" before intros are chosen.
-        plan = plan_status(
+        # The digest reports what is overdue even when only `digest` runs.
+        full_plan = plan_status(
             programme.pairings, now=now, schedule=self.config.schedule, calendar=calendar
         )
+        plan = full_plan
         if "status" not in steps:
             # Only the safety transition belongs to every command that sends intros.
             plan = StatusPlan(
@@ -446,7 +448,7 @@ class Runner:
 
         report.pairings_after = tuple(pairings.values())
         if "digest" in steps:
-            self._digest(session, programme, plan, report, today, now, dry_run)
+            self._digest(session, programme, full_plan, report, today, now, dry_run)
 
     def _compose_intros(
         self,

@@ -164,7 +164,7 @@ def run_greedy(programme: Programme) -> Objective:
     free = {m.email: m.capacity - used.get(m.email, 0) for m in mentors}
     offering: dict[str, list[Mentor]] = {}
     for m in mentors:
-        for skill in set(m.skills):
+        for skill in sorted(set(m.skills)):
             offering.setdefault(skill, []).append(m)
     taken = {p.mentee_email for p in holding}
     rejected = {
@@ -183,7 +183,7 @@ def run_greedy(programme: Programme) -> Objective:
     coverage = 0.0
     for mentee in queue:
         best: tuple[float, str] | None = None
-        for skill in set(mentee.skills_wanted):
+        for skill in sorted(set(mentee.skills_wanted)):
             for mentor in offering.get(skill, ()):
                 if free[mentor.email] > 0 and (mentee.email, mentor.email) not in rejected:
                     score = _coverage(mentee.skills_wanted, mentor.skills)
