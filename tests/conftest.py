@@ -9,12 +9,13 @@ run (sorting, inserting, deleting rows), per backend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+import stamina
 
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, header_key
@@ -207,3 +208,23 @@ def store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> StoreBacken
     if request.param == "xlsx":
         return XlsxBackend(tmp_path / "programme.xlsx", config)
     return GoogleBackend(config)
+
+
+# --- shared by the tests that run mentorsheet over the fake Google APIs ---------------
+
+
+@pytest.fixture
+def instant_backoff() -> Iterator[None]:
+    """Retries without real waits: stamina takes no injected sleep."""
+    stamina.set_testing(True, attempts=1000, cap=True)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def gmail() -> Iterator[Any]:
+    """A running fake Gmail API (see tests/fakes/gmail_api.py)."""
+    from tests.fakes.gmail_api import running_fake_gmail
+
+    with running_fake_gmail(hang_seconds=2.0) as fake:
+        yield fake
