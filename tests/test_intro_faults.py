@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from mentorsheet.errors import MentorsheetError
-from tests.fakes.gmail_api import Fault, FakeGmailApi
+from tests.fakes.gmail_api import FakeGmailApi, Fault
 from tests.story import KilledAfterFirstSend, Programme
 from tests.workbooks import make_config, mentee, mentor
 
