@@ -91,21 +91,29 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--dry-run", is_flag=True, help="Say what would be created; change nothing.")
 @_common
-def init(config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int) -> None:
+def init(
+    dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
+) -> None:
     """Create the workbook's missing tabs with their headers (safe to run twice)."""
     from mentorsheet.backends import build_store
 
     ctx = _context(config_path, spreadsheet, verbose, quiet)
     try:
         store = build_store(ctx.config())
-        done = store.init_tabs()
+        done = store.init_tabs(dry_run=dry_run)
     except MentorsheetError as exc:
         ctx.fail(exc)
     if ctx.verbosity >= 0:
+        if dry_run and done:
+            ctx.console.print("Dry run: init would do this.", highlight=False)
         for line in done or ["nothing to do: every tab and header is there"]:
             ctx.console.print(f"- {line}", highlight=False)
-        ctx.console.print(f"Workbook ready: {store.describe()}", highlight=False)
+        if dry_run:
+            ctx.console.print(f"Dry run: {store.describe()} was not changed.", highlight=False)
+        else:
+            ctx.console.print(f"Workbook ready: {store.describe()}", highlight=False)
 
 
 @main.command()

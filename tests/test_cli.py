@@ -129,3 +129,12 @@ def test_github_step_summary_gets_the_digest(in_tmp: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     text = summary.read_text(encoding="utf-8")
     assert "Jo" in text and "rust" in text.lower()
+
+
+def test_init_dry_run_changes_nothing(in_tmp: Path) -> None:
+    config = write_config(in_tmp / "m.toml")
+    result = invoke("init", "--dry-run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "created tab 'Pairings'" in result.output
+    assert "was not changed" in result.output
+    assert not (in_tmp / "book.xlsx").exists()

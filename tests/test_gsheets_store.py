@@ -1103,3 +1103,14 @@ def test_every_write_lands_on_its_row_whatever_staff_do(
     for skipped in (*first.skipped, *second.skipped):
         assert skipped.pairing_id not in rows  # only deleted rows are skipped here
     assert set(first.applied) | {s.pairing_id for s in first.skipped} == {*targets, "P-0100"}
+
+
+def test_init_dry_run_says_what_it_would_do_and_writes_nothing() -> None:
+    fake = FakeSheets()
+    fake.add_tab("Sheet1", [])
+    store = make_google_store(fake, make_config())
+    planned = store.init_tabs(dry_run=True)
+    assert any("created tab 'Pairings'" in line for line in planned)
+    assert fake.writes == 0
+    assert fake.titles == ["Sheet1"]
+    assert store.init_tabs() == planned

@@ -125,6 +125,9 @@ class WorkbookStore(Protocol):
         """
         ...
 
-    def init_tabs(self) -> list[str]:
-        """Create missing tabs with headers (and on Google, formatting); return what was done."""
+    def init_tabs(self, *, dry_run: bool = False) -> list[str]:
+        """Create missing tabs with headers (and on Google, formatting); return what was done.
+
+        With ``dry_run``, return what would be done and change nothing.
+        """
         ...

@@ -1378,7 +1378,7 @@ class GoogleSheetsStore:
 
     # --- init ---------------------------------------------------------------------
 
-    def init_tabs(self) -> list[str]:
+    def init_tabs(self, *, dry_run: bool = False) -> list[str]:
         """Create missing tabs and headers, freeze headers, add dropdowns, colours, protections.
 
         Never changes existing data; only adds what is missing, so a second run
@@ -1461,7 +1461,7 @@ class GoogleSheetsStore:
                     done=done,
                 )
             )
-        if requests_:
+        if requests_ and not dry_run:
             body = {"requests": requests_}
             api.run(
                 "set up the tabs",

@@ -523,10 +523,11 @@ class XlsxStore:
             finally:
                 session.close()
 
-    def init_tabs(self) -> list[str]:
+    def init_tabs(self, *, dry_run: bool = False) -> list[str]:
         """Create the file and missing tabs, add missing headers; return what was done.
 
         An empty list means there was nothing to do (and the file was not saved).
+        With ``dry_run`` the same list is returned and nothing is saved.
         """
         with self._exclusive():
             exists = self.path.exists()
@@ -552,7 +553,8 @@ class XlsxStore:
                 workbook.active = 0
             if not done:
                 return []  # nothing to do: no save, the file is untouched
-            self.save(workbook)
+            if not dry_run:
+                self.save(workbook)
             return done
 
     # --- file access (used by sessions) ----------------------------------------
