@@ -129,3 +129,26 @@ def resolve_columns(
             if column in REQUIRED[tab]:
                 raise MissingHeaderError(tab, column, [str(h) for h in found])
     return resolved
+
+
+# How `init` presents the workbook, on either backend.
+DROPDOWNS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
+    (PAIRINGS, "Status"): tuple(status.value for status in Status),
+    (MENTEES, "Route"): tuple(route.value for route in Route),
+    (MENTORS, "Active"): ("yes", "no"),
+}
+# Dropdowns that refuse other input (where the backend can); the rest only warn.
+STRICT_DROPDOWNS: Final = frozenset({(PAIRINGS, "Status")})
+
+# A soft background colour per Status (RGB hex), readable with black text.
+STATUS_COLOURS: Final[Mapping[Status, str]] = {
+    Status.PROPOSED: "DDEBF7",
+    Status.APPROVED: "E2EFDA",
+    Status.REJECTED: "D9D9D9",
+    Status.SENDING_INTRO: "FFF2CC",
+    Status.CHECK_INTRO: "F8CBAD",
+    Status.AWAITING_CONTACT: "FFE699",
+    Status.CONTACT_OVERDUE: "FFC7CE",
+    Status.IN_CONTACT: "C6EFCE",
+    Status.ENDED: "EDEDED",
+}

@@ -128,15 +128,14 @@ from mentorsheet.google_auth import SHEETS_SCOPE, load_credentials, service_acco
 from mentorsheet.model import Problem
 from mentorsheet.schema import (
     COLUMNS,
-    MENTEES,
-    MENTORS,
+    DROPDOWNS,
     MENTORSHEET_PAIRING_COLUMNS,
     PAIRINGS,
     PROBLEMS,
     RUNS,
+    STATUS_COLOURS,
+    STRICT_DROPDOWNS,
     TABS,
-    Route,
-    Status,
     header_key,
     resolve_columns,
 )
@@ -192,25 +191,6 @@ INIT_CELLS_FIELDS: Final = (
     "sheets(properties(sheetId,title),"
     "data(startRow,rowData(values(formattedValue,dataValidation))))"
 )
-
-DROPDOWNS: Final[Mapping[tuple[str, str], tuple[tuple[str, ...], bool]]] = {
-    # (tab, column): (choices, strict: reject other input rather than warn)
-    (PAIRINGS, "Status"): (tuple(status.value for status in Status), True),
-    (MENTEES, "Route"): (tuple(route.value for route in Route), False),
-    (MENTORS, "Active"): (("yes", "no"), False),
-}
-
-STATUS_COLOURS: Final[Mapping[Status, tuple[float, float, float]]] = {
-    Status.PROPOSED: (0.82, 0.89, 0.98),
-    Status.APPROVED: (0.80, 0.93, 0.80),
-    Status.REJECTED: (0.88, 0.88, 0.88),
-    Status.SENDING_INTRO: (1.00, 0.95, 0.75),
-    Status.CHECK_INTRO: (1.00, 0.80, 0.60),
-    Status.AWAITING_CONTACT: (1.00, 0.98, 0.85),
-    Status.CONTACT_OVERDUE: (0.96, 0.76, 0.76),
-    Status.IN_CONTACT: (0.70, 0.88, 0.75),
-    Status.ENDED: (0.93, 0.93, 0.93),
-}
 
 # mentorsheet's own columns: protected with a warning (staff can still edit after a prompt).
 PROTECTED_PAIRINGS_COLUMNS: Final = (
@@ -1614,7 +1594,8 @@ def _format_requests(
 ) -> list[Json]:
     """Dropdowns, Status colours and warning-only protections that are not there yet."""
     requests_: list[Json] = []
-    for (dropdown_tab, column), (choices, strict) in DROPDOWNS.items():
+    for (dropdown_tab, column), choices in DROPDOWNS.items():
+        strict = (dropdown_tab, column) in STRICT_DROPDOWNS
         if dropdown_tab != tab or column not in columns:
             continue
         position = columns[column]
@@ -1659,7 +1640,8 @@ def _colour_requests(
         if condition.get("type") == "TEXT_EQ" and on_status:
             coloured.add(str(values[0].get("userEnteredValue", "")))
     requests_ = []
-    for status, (red, green, blue) in STATUS_COLOURS.items():
+    for status, colour in STATUS_COLOURS.items():
+        red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
         if status.value in coloured:
             continue
         fill = {"backgroundColorStyle": {"rgbColor": {"red": red, "green": green, "blue": blue}}}

@@ -75,15 +75,13 @@ from mentorsheet.errors import (
 from mentorsheet.model import Problem
 from mentorsheet.schema import (
     COLUMNS,
-    MENTEES,
-    MENTORS,
+    DROPDOWNS,
     MENTORSHEET_PAIRING_COLUMNS,
     PAIRINGS,
     PROBLEMS,
     RUNS,
+    STATUS_COLOURS,
     TABS,
-    Route,
-    Status,
     header_key,
     resolve_columns,
 )
@@ -102,19 +100,6 @@ Fingerprint = tuple[int, int, int, int]  # device, inode, size, modification tim
 # Characters an .xlsx (XML 1.0) cannot hold: a file containing one cannot be opened again.
 NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 LAST_ROW: Final = 1_048_576  # the last row of an .xlsx sheet: validations cover whole columns
-
-# Background fills of each Status on the Pairings tab (soft, readable with black text).
-STATUS_FILLS: Final[Mapping[Status, str]] = {
-    Status.PROPOSED: "DDEBF7",
-    Status.APPROVED: "E2EFDA",
-    Status.REJECTED: "D9D9D9",
-    Status.SENDING_INTRO: "FFF2CC",
-    Status.CHECK_INTRO: "F8CBAD",
-    Status.AWAITING_CONTACT: "FFE699",
-    Status.CONTACT_OVERDUE: "FFC7CE",
-    Status.IN_CONTACT: "C6EFCE",
-    Status.ENDED: "EDEDED",
-}
 
 # Column widths (in characters) wider than the header needs.
 WIDE_COLUMNS: Final[Mapping[str, int]] = {
@@ -136,13 +121,6 @@ WIDE_COLUMNS: Final[Mapping[str, int]] = {
     "Finished": 22,
     "Result": 40,
     "Digest": 22,
-}
-
-# Dropdowns added to tabs that init creates: (tab, column) -> allowed values.
-DROPDOWNS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
-    (PAIRINGS, "Status"): tuple(status.value for status in Status),
-    (MENTEES, "Route"): tuple(route.value for route in Route),
-    (MENTORS, "Active"): ("yes", "no"),
 }
 
 
@@ -690,7 +668,7 @@ def _create_tab(workbook: Workbook, tab: str, title: str) -> None:
     if tab == PAIRINGS:
         letter = get_column_letter(COLUMNS[tab].index("Status") + 1)
         cells = f"{letter}2:{letter}{LAST_ROW}"
-        for status, colour in STATUS_FILLS.items():
+        for status, colour in STATUS_COLOURS.items():
             fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
             rule = CellIsRule(  # type: ignore[no-untyped-call]
                 operator="equal", formula=[f'"{status.value}"'], fill=fill
