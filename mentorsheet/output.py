@@ -80,6 +80,8 @@ def show_report(console: Console, report: RunReport, *, verbose: bool = False) -
     console.print(f"mentorsheet {report.command} ({mode})", highlight=False)
     match = report.match
     if report.command in ("propose", "run"):
+        if not match.proposals:
+            console.print("No new proposals.", highlight=False)
         _table(
             console,
             "Proposals" + (" (would be added)" if report.dry_run else " (added to Pairings)"),
