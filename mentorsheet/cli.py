@@ -42,8 +42,9 @@ class Context:
         self.config_path = config_path
         self.spreadsheet = spreadsheet
         self.verbosity = verbosity
-        self.console = Console(highlight=False, markup=False)
-        self.errors = Console(stderr=True, highlight=False, markup=False)
+        # Off a terminal, long lines are not wrapped: logs and pipes get whole lines.
+        self.console = Console(highlight=False, markup=False, soft_wrap=True)
+        self.errors = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
     def config(self) -> Config:
         return load_config(

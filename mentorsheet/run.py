@@ -31,7 +31,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
@@ -192,8 +192,10 @@ def holder_name(now: datetime) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{now.isoformat(timespec='seconds')}"
 
 
-def _fmt_moment(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+def _fmt_moment(moment: datetime, zone: tzinfo) -> str:
+    # In the programme's time zone, with its offset: what staff expect to read,
+    # and still exact for the next run.
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _proposal_row(proposal: Proposal, pid: str, status: Status, today: date) -> dict[str, str]:
@@ -542,7 +544,7 @@ class Runner:
                 if outcome.result == "sent":
                     values = {
                         "Status": Status.AWAITING_CONTACT.value,
-                        "Intro sent on": _fmt_moment(now),
+                        "Intro sent on": _fmt_moment(now, self.config.schedule.zone),
                         "Intro message ID": outcome.message_id,
                     }
                     pairings[pid] = replace(
@@ -676,8 +678,8 @@ class Runner:
     def _finish(self, session: WorkbookSession, report: RunReport) -> None:
         finished = report.finished or self.clock()
         run_row = {
-            "Started": _fmt_moment(report.started),
-            "Finished": _fmt_moment(finished),
+            "Started": _fmt_moment(report.started, self.config.schedule.zone),
+            "Finished": _fmt_moment(finished, self.config.schedule.zone),
             "Command": report.command,
             "Mode": "dry run" if report.dry_run else "live",
             "Proposed": str(report.proposals_written),

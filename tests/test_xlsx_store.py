@@ -604,3 +604,13 @@ def test_five_thousand_pairings_read_and_write(tmp_path: Path) -> None:
     assert statuses[4990] == "Contact overdue"
     assert statuses.count("Contact overdue") == 1
     assert ids[5000] == "P-99999"
+
+
+def test_a_new_workbook_gets_the_usual_file_permissions(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        path = tmp_path / "new.xlsx"
+        XlsxStore(path, store_config()).init_tabs()
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -587,8 +587,12 @@ class XlsxStore:
                 stream.flush()
                 os.fsync(stream.fileno())
                 info = os.fstat(stream.fileno())
-            with suppress(FileNotFoundError):
-                os.chmod(temporary, stat.S_IMODE(self.path.stat().st_mode))
+            try:
+                mode = stat.S_IMODE(self.path.stat().st_mode)
+            except FileNotFoundError:
+                # A new workbook gets the usual permissions (mkstemp's are owner-only).
+                mode = 0o666 & ~_umask()
+            os.chmod(temporary, mode)
             os.replace(temporary, self.path)
         except BaseException as exc:
             with suppress(OSError):
@@ -640,6 +644,12 @@ class XlsxStore:
             if pattern.fullmatch(entry.name):
                 with suppress(OSError):
                     entry.unlink()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _fsync_directory(directory: Path) -> None:
