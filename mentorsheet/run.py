@@ -377,9 +377,10 @@ class Runner:
                 taken.add(pid)
                 status = Status.APPROVED if self.config.matching.auto_approve else Status.PROPOSED
                 pairing = _pairing_from_proposal(proposal, pid, status, today)
-                if status == Status.APPROVED and "intro" in steps and len(intro_messages) < budget:
-                    message = compose_intro(replace(pairing, status=Status.SENDING_INTRO))
-                    if message is not None:
+                if status == Status.APPROVED and "intro" in steps:
+                    if len(intro_messages) >= budget:
+                        report.left_for_next_run += 1
+                    elif message := compose_intro(replace(pairing, status=Status.SENDING_INTRO)):
                         # Written straight as "Sending intro": the mark precedes the send.
                         pairing = replace(pairing, status=Status.SENDING_INTRO)
                         intro_messages.append((pid, message))
@@ -394,11 +395,11 @@ class Runner:
                 key=lambda p: (p.proposed_on or date.min, p.pairing_id),
             )
             for pairing in approved:
+                if pairing.pairing_id not in as_read:
+                    continue  # this run's new rows were dealt with above
                 if len(intro_messages) >= budget:
                     report.left_for_next_run += 1
                     continue
-                if pairing.pairing_id not in as_read:
-                    continue  # a new row that could not be composed stays Approved
                 message = compose_intro(pairing)
                 if message is None:
                     continue

@@ -309,3 +309,25 @@ def test_digest_at_most_once_a_day(small: Config) -> None:
     second = runner(small, clock).run("run")
     assert not second.digest_sent and second.digest_note == "already sent today"
     assert len([m for m in outbox(small) if "staff@example.org" in str(m["To"])]) == 1
+
+
+def test_auto_approved_proposals_beyond_the_cap_wait_as_approved(tmp_path: Path) -> None:
+    config = make_config(tmp_path, matching={"auto_approve": True}, mail={"max_per_run": 1})
+    write_xlsx(
+        Path(config.workbook.path),
+        config,
+        mentors=[mentor("Ada", "ada@example.org", "Python", 3)],
+        mentees=[
+            mentee("Sam", "sam@example.net", "Community", "python", "2026-10-01"),
+            mentee("Mo", "mo@example.net", "Community", "python", "2026-10-02"),
+        ],
+    )
+    clock = Clock(MONDAY)
+    report = runner(config, clock).run("run")
+    assert report.intros_sent == 1
+    assert report.left_for_next_run == 1
+    statuses = {r["Mentee email"]: r["Status"] for r in pairings(config)}
+    assert statuses == {"sam@example.net": "Awaiting contact", "mo@example.net": "Approved"}
+    runner(config, clock).run("run")
+    statuses = {r["Mentee email"]: r["Status"] for r in pairings(config)}
+    assert set(statuses.values()) == {"Awaiting contact"}
