@@ -139,3 +139,23 @@ def test_a_long_send_batch_adds_one_write_per_flush(tmp_path: Path) -> None:
     reads, writes = measure(config, "intro", pairings=5000)
     assert reads == 3
     assert writes == 1 + 1 + 3 + 1  # lease, marks, ceil(5 / 2) flushes, finish
+
+
+def test_init_cost_matches_the_readme(config: Config) -> None:
+    costs = []
+    for existing in (False, True):
+        fake = FakeSheets()
+        fake.add_tab("Sheet1", [])
+        if existing:  # the tabs are there, without mentorsheet's formatting
+            seed(fake, 20)
+        fake.reset_counts()
+        store = make_google_store(fake, config.workbook)
+        assert store.init_tabs()
+        costs.append((fake.reads, fake.writes))
+        fake.reset_counts()
+        assert store.init_tabs() == []  # a second time: nothing to do, nothing written
+        assert fake.writes == 0
+    reads = max(r for r, _ in costs)
+    writes = max(w for _, w in costs)
+    text = README.read_text(encoding="utf-8")
+    assert f"`init` costs at most {reads} reads and {writes} write" in text
