@@ -169,7 +169,7 @@ def _run_command(command: Command) -> click.Command:
         except MentorsheetError as exc:
             ctx.fail(exc)
         if ctx.verbosity >= 0:
-            show_report(ctx.console, report, verbose=ctx.verbosity > 0)
+            show_report(ctx.console, report)
         write_step_summary(report)
         if not report.ok:
             ctx.errors.print(f"error: {report.result_text()}", highlight=False, soft_wrap=True)

@@ -75,7 +75,7 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def show_report(console: Console, report: RunReport, *, verbose: bool = False) -> None:
+def show_report(console: Console, report: RunReport) -> None:
     mode = "dry run — nothing written or sent" if report.dry_run else "live"
     console.print(f"mentorsheet {report.command} ({mode})", highlight=False)
     match = report.match
@@ -87,27 +87,33 @@ def show_report(console: Console, report: RunReport, *, verbose: bool = False) -
             "Proposals" + (" (would be added)" if report.dry_run else " (added to Pairings)"),
             ["Mentee", "Mentor", "Route", "Score", "Why"],
             [
-                [
-                    p.mentee.name,
-                    p.mentor.name,
-                    p.mentee.route.value,
-                    f"{p.score:.2f}",
-                    p.why,
-                ]
+                [p.mentee.name, p.mentor.name, p.mentee.route.value, f"{p.score:.2f}", p.why]
                 for p in match.proposals
             ],
         )
+    # The digest lists the unpaired, the skill gaps and the problems: show them once.
+    if report.digest is None:
+        if report.command == "propose":
+            _table(
+                console,
+                "Left unpaired",
+                ["Mentee", "Route", "Why"],
+                [[u.mentee.name, u.mentee.route.value, u.reason] for u in match.unpaired],
+            )
+            _table(
+                console,
+                "Skill gaps (recruit mentors for these)",
+                ["Skill", "Wanted by", "Free places"],
+                [[g.skill, str(g.wanted_by), str(g.free_places)] for g in match.skill_gaps],
+            )
         _table(
             console,
-            "Left unpaired",
-            ["Mentee", "Route", "Why"],
-            [[u.mentee.name, u.mentee.route.value, u.reason] for u in match.unpaired],
-        )
-        _table(
-            console,
-            "Skill gaps (recruit mentors for these)",
-            ["Skill", "Wanted by", "Free places"],
-            [[g.skill, str(g.wanted_by), str(g.free_places)] for g in match.skill_gaps],
+            f"Problems ({len(report.problems)}; also on the Problems tab)",
+            ["Tab", "Row", "Column", "Value", "Problem"],
+            [
+                [p.tab, "" if p.row is None else str(p.row), p.column, p.value, p.problem]
+                for p in report.problems
+            ],
         )
     _table(
         console,
@@ -149,22 +155,12 @@ def show_report(console: Console, report: RunReport, *, verbose: bool = False) -
             f"{report.left_for_next_run} email(s) left for the next run (mail.max_per_run).",
             highlight=False,
         )
-    if report.problems:
-        _table(
-            console,
-            f"Problems ({len(report.problems)}; also on the Problems tab)",
-            ["Tab", "Row", "Column", "Value", "Problem"],
-            [
-                [p.tab, "" if p.row is None else str(p.row), p.column, p.value, p.problem]
-                for p in report.problems
-            ],
-        )
     if report.digest is not None:
         if console.is_terminal:
             console.print(render_rich(report.digest))
-        elif verbose:
+        else:
             console.print(render_text(report.digest), highlight=False)
-        console.print(f"Digest: {report.digest_note or 'not due'}", highlight=False)
+        console.print(f"Digest email: {report.digest_note or 'not due'}", highlight=False)
     console.print(
         f"Result: {report.result_text()} · Sheets/file requests: "
         f"{report.stats.reads} read(s), {report.stats.writes} write(s)",
