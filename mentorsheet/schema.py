@@ -68,6 +68,9 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
     RUNS: COLUMNS[RUNS][:9],
 }
 
+# Pairings columns staff edit (Status moves along the lifecycle by both).
+STAFF_PAIRING_COLUMNS: Final = ("Status", "Contact made on", "Notes")
+
 # Pairings cells mentorsheet may write on an existing row. Staff own the rest
 # (Contact made on, Notes); Status is shared and only moved along the lifecycle.
 MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(

@@ -133,6 +133,7 @@ from mentorsheet.schema import (
     PAIRINGS,
     PROBLEMS,
     RUNS,
+    STAFF_PAIRING_COLUMNS,
     STATUS_COLOURS,
     STRICT_DROPDOWNS,
     TABS,
@@ -193,20 +194,8 @@ INIT_CELLS_FIELDS: Final = (
 )
 
 # mentorsheet's own columns: protected with a warning (staff can still edit after a prompt).
-PROTECTED_PAIRINGS_COLUMNS: Final = (
-    "Pairing ID",
-    "Mentee",
-    "Mentee email",
-    "Mentor",
-    "Mentor email",
-    "Route",
-    "Score",
-    "Why",
-    "Proposed on",
-    "Intro sent on",
-    "Intro message ID",
-    "Reminders sent",
-    "Last reminder on",
+PROTECTED_PAIRINGS_COLUMNS: Final = tuple(
+    column for column in COLUMNS[PAIRINGS] if column not in STAFF_PAIRING_COLUMNS
 )
 WHOLE_TAB_PROTECTED: Final = (PROBLEMS, RUNS)
 
