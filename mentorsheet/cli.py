@@ -18,7 +18,7 @@ from rich.console import Console
 
 from mentorsheet import __version__
 from mentorsheet.config import Config, load_config
-from mentorsheet.errors import MentorsheetError, UsageError
+from mentorsheet.errors import ConfigError, MentorsheetError, UsageError
 from mentorsheet.run import COMMANDS, Command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -32,9 +32,16 @@ def _spreadsheet_overrides(value: str | None) -> dict[str, Any]:
     """``--spreadsheet`` takes a Google Sheet URL or key, or a path to an .xlsx file."""
     if not value:
         return {}
-    if value.lower().endswith((".xlsx", ".xlsm")) or ("/" in value and "docs.google" not in value):
+    lowered = value.lower()
+    if lowered.endswith((".xlsx", ".xlsm")):
         return {"backend": "xlsx", "path": value}
-    return {"backend": "google", "spreadsheet": value}
+    if lowered.endswith((".xls", ".ods", ".csv", ".numbers")):
+        raise ConfigError(
+            "--spreadsheet", f"{value} is not an .xlsx workbook; save it as .xlsx first"
+        )
+    if "docs.google" in lowered or ("/" not in value and "." not in value):
+        return {"backend": "google", "spreadsheet": value}
+    return {"backend": "xlsx", "path": value}
 
 
 class Context:

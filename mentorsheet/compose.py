@@ -256,8 +256,15 @@ def _mentee_name(pairing: Pairing, mentee: Mentee | None) -> str:
 
 
 def _first_name(name: str, fallback: str) -> str:
-    """The first word of a name, skipping titles written with a dot ("Dr.", "Ms.")."""
-    words = name.split()
+    """The first word of a name, skipping titles written with a dot ("Dr.", "Ms.").
+
+    "Lovelace, Ada" (surname first, as some forms collect it) gives "Ada".
+    """
+    _family, comma, given = name.partition(",")
+    if comma and given.strip():
+        name = given
+    words = [word.strip(",;") for word in name.split()]
+    words = [word for word in words if word]
     named = [word for word in words if not word.endswith(".")]
     return (named or words or [fallback])[0]
 

@@ -101,6 +101,8 @@ def _mail_check(config: Config) -> Check:
             "domain-wide delegation must allow https://www.googleapis.com/auth/gmail.send.",
         )
     outbox = Path(config.mail.outbox_dir)
+    if outbox.exists() and not outbox.is_dir():
+        return Check("mail", False, f"{outbox} is a file: set mail.outbox_dir to a folder.")
     probe = outbox if outbox.exists() else outbox.parent
     if probe.exists() and not os.access(probe, os.W_OK):
         return Check("mail", False, f"cannot write to {probe}: choose a writable mail.outbox_dir.")

@@ -140,16 +140,17 @@ def _rank_key(mentee: Mentee) -> tuple[bool, date, str, int]:
 
 def _prepare_pool(programme: Programme) -> _Pool:
     active = sorted((m for m in programme.mentors if m.active), key=lambda m: (m.email, m.row))
-    # Rows the parser held out (bad ID, unknown status…) still take their place:
-    # never double-book on a guess.
-    held = [h for h in programme.held_places if h.holds_place]
+    # Rows the parser held out (bad ID, unknown status…) still count: their
+    # place stays taken (never double-book on a guess) and a rejection holds.
+    held = list(programme.held_places)
     pairings = pd.DataFrame(
         {
             "mentee_email": [p.mentee_email for p in programme.pairings]
             + [h.mentee_email for h in held],
             "mentor_email": [p.mentor_email for p in programme.pairings]
             + [h.mentor_email for h in held],
-            "status": [str(p.status) for p in programme.pairings] + ["(held)" for _ in held],
+            "status": [str(p.status) for p in programme.pairings]
+            + [str(h.status) if h.status is not None else "(unknown)" for h in held],
         },
         dtype="object",
     )
@@ -165,9 +166,12 @@ def _prepare_pool(programme: Programme) -> _Pool:
     free = (mentors["capacity"].astype("int64") - used).clip(lower=0).tolist()
     taken = set(holding["mentee_email"])
     rejected_rows = pairings.loc[pairings["status"] == str(Status.REJECTED)]
+    # Someone who both mentors and asks for a mentor is never paired with themselves.
+    mentor_emails = {m.email for m in active}
+    themselves = {(m.email, m.email) for m in programme.mentees if m.email in mentor_emails}
     rejected = frozenset(
         zip(rejected_rows["mentee_email"], rejected_rows["mentor_email"], strict=True)
-    )
+    ) | frozenset(themselves)
     eligible = [(m, f) for m, f in zip(active, free, strict=True) if f > 0]
     mentees = sorted((m for m in programme.mentees if m.email not in taken), key=_rank_key)
     return _Pool(

@@ -16,11 +16,11 @@ Decisions worth knowing (the user docs repeat them):
   whitespace is skipped silently, even if a staff-added extra column has
   something in it (extra columns are ignored throughout).
 * **Emails** are validated and normalised by ``email-validator`` without
-  DNS lookups: trimmed, the domain lower-cased (and an ``xn--`` domain shown
-  in Unicode), the part before the @ kept as typed (Unicode NFC). Unicode
-  before the @ (SMTPUTF8, which Gmail supports) is accepted. Two rows of one
-  tab whose emails differ only in letter case are still treated as the same
-  person: both are reported and neither is used.
+  DNS lookups: trimmed, then lower-cased whole (an ``xn--`` domain shown in
+  Unicode), so one person has one key in every tab whatever the case staff
+  typed. Unicode before the @ (SMTPUTF8) is refused when read: the emails
+  could not promise to deliver it. Two rows of one tab with the same email
+  are both reported and neither is used.
 * **Names** keep formula-like text (``=IMPORTXML(...)``, ``+1``, ``@x``) as
   plain text — stores write it RAW — but a line break or other control
   character is rejected: it could forge email headers.
@@ -92,10 +92,14 @@ def parse_email(value: str) -> str:
     if not text:
         raise InvalidFieldError("not a valid email address: it is blank")
     try:
-        checked = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+        # Non-ASCII before the @ needs SMTPUTF8 end to end, which mail headers
+        # built here cannot promise: refuse it on reading, not at sending.
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise InvalidFieldError(f"not a valid email address: {_plain(str(exc))}") from None
-    return checked.normalized
+    # One person, one key, in every tab: mail systems ignore case, and staff
+    # type "Ada@" in one tab and "ada@" in another.
+    return checked.normalized.lower()
 
 
 def _plain(message: str) -> str:

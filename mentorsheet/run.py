@@ -403,7 +403,17 @@ class Runner:
                 message = compose_intro(pairing)
                 if message is None:
                     continue
-                ledger.add(pairing.pairing_id, {"Status": Status.SENDING_INTRO.value}, "Approved")
+                # The result cells are cleared in the same write, so a row that
+                # cannot take the result (a merged cell, say) is skipped before sending.
+                ledger.add(
+                    pairing.pairing_id,
+                    {
+                        "Status": Status.SENDING_INTRO.value,
+                        "Intro sent on": "",
+                        "Intro message ID": "",
+                    },
+                    "Approved",
+                )
                 pairings[pairing.pairing_id] = replace(pairing, status=Status.SENDING_INTRO)
                 intro_messages.append((pairing.pairing_id, message))
 
@@ -438,6 +448,9 @@ class Runner:
             skipped = {s.pairing_id: s.reason for s in outcome.skipped} if outcome else {}
             for pid, reason in skipped.items():
                 self._note_skip(report, pid, reason)
+                report.status_changes = [
+                    c for c in report.status_changes if c.pairing.pairing_id != pid
+                ]
                 # What the workbook holds is unknown to us now: show it as read.
                 if pid in as_read:
                     pairings[pid] = as_read[pid]

@@ -104,6 +104,11 @@ def header_key(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
 
 
+def same_status(left: str, right: str) -> bool:
+    """Whether two Status texts mean the same, matched as the parser reads them."""
+    return header_key(left) == header_key(right)
+
+
 def resolve_columns(
     tab: str,
     found: Sequence[str],
@@ -122,7 +127,9 @@ def resolve_columns(
             positions[key] = index
     resolved: dict[str, int] = {}
     for column in COLUMNS[tab]:
-        candidates = [column, *((aliases or {}).get(column, ()))]
+        # Configured aliases first: they say which column staff mean, even when a
+        # column with the standard name is also there (a form's tab, say).
+        candidates = [*((aliases or {}).get(column, ())), column]
         for candidate in candidates:
             position = positions.get(header_key(candidate))
             if position is not None:

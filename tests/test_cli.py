@@ -138,3 +138,19 @@ def test_init_dry_run_changes_nothing(in_tmp: Path) -> None:
     assert "created tab 'Pairings'" in result.output
     assert "was not changed" in result.output
     assert not (in_tmp / "book.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["programme.ods", "old.xls"])
+def test_spreadsheet_that_is_not_xlsx_is_a_usage_error(in_tmp: Path, name: str) -> None:
+    result = invoke("propose", "--spreadsheet", name)
+    assert result.exit_code == 2
+    assert "not an .xlsx workbook" in result.output
+
+
+def test_doctor_refuses_an_outbox_that_is_a_file(in_tmp: Path) -> None:
+    config = write_config(in_tmp / "m.toml")
+    invoke("init", "--config", str(config))
+    (in_tmp / "out").write_text("not a folder", encoding="utf-8")
+    result = invoke("doctor", "--config", str(config))
+    assert result.exit_code == 1
+    assert "✗ mail" in result.output

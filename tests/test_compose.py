@@ -479,3 +479,19 @@ def test_templates_dir_defaults_to_the_config(tmp_path: Path) -> None:
     composer = Composer(MAIL.model_copy(update={"templates_dir": templates}))
     assert composer.templates_dir == templates
     composer.check()
+
+
+@pytest.mark.parametrize(
+    ("mentor_name", "mentee_name"),
+    [("Lovelace, Ada", "Smith, Bob"), ("Dr. Ada Lovelace", "Bob Smith")],
+)
+def test_greetings_use_the_first_name_however_the_name_is_written(
+    composer: Composer, mentor_name: str, mentee_name: str
+) -> None:
+    message = composer.intro(
+        pairing(mentor_name=mentor_name, mentee_name=mentee_name), None, None, now=NOW
+    )
+    body = text_of(round_trip(message))
+    assert body.startswith("Hi Ada,")
+    assert "Bob is copied" in body
+    assert ",," not in body

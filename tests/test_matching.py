@@ -737,3 +737,29 @@ def test_rows_held_out_by_the_parser_still_take_their_place() -> None:
     # One place left (the held row takes the other); the busy mentee is taken;
     # equal waits, so the tie goes by email.
     assert [p.mentee.email for p in result.proposals] == ["done@example.net"]
+
+
+def test_a_rejection_on_a_held_out_row_still_holds() -> None:
+    # Staff rejected the pair on a row the parser could not use (no Pairing ID).
+    programme = Programme(
+        mentors=(mentor("m@example.org", ["go"], 1),),
+        mentees=(mentee("a@example.net", ["go"]),),
+        held_places=(HeldPlace(2, "", Status.REJECTED, "a@example.net", "m@example.org"),),
+    )
+    result = propose_pairings(programme, today=TODAY)
+    assert result.proposals == ()
+    assert [u.mentee.email for u in result.unpaired] == ["a@example.net"]
+
+
+def test_nobody_is_paired_with_themselves() -> None:
+    programme = Programme(
+        mentors=(mentor("kim@example.org", ["go"], 2), mentor("lee@example.org", ["go"], 1)),
+        mentees=(
+            mentee("kim@example.org", ["go"], Route.ACADEMY),
+            mentee("sam@example.net", ["go"]),
+        ),
+    )
+    result = propose_pairings(programme, today=TODAY)
+    pairs = {(p.mentee.email, p.mentor.email) for p in result.proposals}
+    assert ("kim@example.org", "kim@example.org") not in pairs
+    assert ("kim@example.org", "lee@example.org") in pairs

@@ -331,3 +331,56 @@ def test_auto_approved_proposals_beyond_the_cap_wait_as_approved(tmp_path: Path)
     runner(config, clock).run("run")
     statuses = {r["Mentee email"]: r["Status"] for r in pairings(config)}
     assert set(statuses.values()) == {"Awaiting contact"}
+
+
+def _approved(n: int) -> dict[str, str]:
+    return {
+        "Pairing ID": f"P-{n}",
+        "Status": "Approved",
+        "Mentee": f"Mentee {n}",
+        "Mentee email": f"m{n}@example.net",
+        "Mentor": "Ada",
+        "Mentor email": "ada@example.org",
+    }
+
+
+def test_a_row_that_cannot_take_the_result_is_not_sent(tmp_path: Path) -> None:
+    import openpyxl
+
+    config = make_config(tmp_path)
+    path = Path(config.workbook.path)
+    write_xlsx(
+        path,
+        config,
+        mentors=[mentor("Ada", "ada@example.org", "Python", 3)],
+        pairings=[_approved(1), _approved(2)],
+    )
+    book = openpyxl.load_workbook(path)
+    book["Pairings"].merge_cells("K3:L3")  # Intro sent on + Intro message ID of P-2
+    book.save(path)
+    report = runner(config, Clock(MONDAY)).run("intro")
+    assert report.ok
+    assert [s.pairing_id for s in report.sends] == ["P-1"]
+    statuses = {r["Pairing ID"]: r["Status"] for r in pairings(config)}
+    assert statuses == {"P-1": "Awaiting contact", "P-2": "Approved"}
+    assert any("merged" in p.problem and p.value == "P-2" for p in report.problems)
+    assert len(outbox(config)) == 1
+
+
+def test_a_status_typed_without_spaces_is_still_moved_along(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    row = {
+        **_approved(1),
+        "Status": "AwaitingContact",
+        "Intro sent on": "2026-10-26",
+    }
+    write_xlsx(
+        Path(config.workbook.path),
+        config,
+        mentors=[mentor("Ada", "ada@example.org", "Python", 3)],
+        pairings=[row],
+    )
+    report = runner(config, Clock(MONDAY)).run("status")
+    assert report.skipped_writes == []
+    assert pairings(config)[0]["Status"] == "Contact overdue"
+    assert [s.kind for s in report.sends] == ["reminder"]

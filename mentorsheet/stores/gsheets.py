@@ -139,6 +139,7 @@ from mentorsheet.schema import (
     TABS,
     header_key,
     resolve_columns,
+    same_status,
 )
 from mentorsheet.stores.base import (
     PairingUpdate,
@@ -271,10 +272,6 @@ def _raw_tab(title: str, sheet: Mapping[str, Any]) -> RawTab:
         rows.pop()
     header = rows[0] if rows else ()
     return RawTab(title=title, header=header, rows=tuple(rows[1:]))
-
-
-def _same_status(left: str, right: str) -> bool:
-    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
 
 
 def _column_letter(index: int) -> str:
@@ -999,7 +996,7 @@ class GoogleSheetsSession:
             current = grid.text(row, status_column)
             if (
                 update.expect_status is not None
-                and not _same_status(current, update.expect_status)
+                and not same_status(current, update.expect_status)
                 and not (retry and already)
             ):
                 plan.skipped.append(
@@ -1120,7 +1117,7 @@ class GoogleSheetsSession:
             if (
                 update.expect_status is not None
                 and known is not None
-                and not _same_status(known, update.expect_status)
+                and not same_status(known, update.expect_status)
             ):
                 skipped.append(
                     SkippedWrite(

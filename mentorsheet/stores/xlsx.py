@@ -84,6 +84,7 @@ from mentorsheet.schema import (
     TABS,
     header_key,
     resolve_columns,
+    same_status,
 )
 from mentorsheet.stores.base import (
     PairingUpdate,
@@ -176,10 +177,6 @@ def _set_text(cell: Cell | MergedCell, text: str) -> None:
         return
     cell.value = cleaned
     cell.data_type = "s"  # openpyxl made it "f" when it starts with "="
-
-
-def _same_status(left: str, right: str) -> bool:
-    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
 
 
 def _editor_lock_files(path: Path) -> list[Path]:
@@ -401,7 +398,7 @@ class XlsxSession:
             return f"this Pairing ID is on rows {shown}: it is not clear which one to update"
         if update.expect_status is not None:
             current = cell_text(sheet.cell(row=rows[0], column=status_column).value)
-            if not _same_status(current, update.expect_status):
+            if not same_status(current, update.expect_status):
                 return (
                     f"its Status is now {current.strip() or '(empty)'!r}, "
                     f"not {update.expect_status!r}: it was changed since it was read"
@@ -409,6 +406,13 @@ class XlsxSession:
         missing = [column for column in update.values if column not in columns.positions]
         if missing:
             return f"the Pairings tab has no {', '.join(missing)} column"
+        for column in update.values:
+            cell = sheet.cell(row=rows[0], column=columns.positions[column])
+            if isinstance(cell, MergedCell):
+                return (
+                    f"cell {cell.coordinate} ({column}) is inside merged cells; "
+                    "unmerge them so mentorsheet can write there"
+                )
         return ""
 
     def _sheet(self, workbook: Workbook, tab: str) -> Worksheet:
