@@ -645,6 +645,11 @@ def _unpaired_reason(
             return "no active mentor has a free place"
         if all(m.email in rejected for m in pool.mentors):
             return "every mentor with a free place was rejected for this mentee before"
+        if any(m.email in rejected for m in pool.mentors):
+            return (
+                "the mentors with free places were rejected for this mentee before, "
+                "or their places went to other Academy applicants this round"
+            )
         return "every free place went to other Academy applicants this round"
     if not wanted:
         return "lists no skills wanted (Community mentees are paired on skills)"

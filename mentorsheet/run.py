@@ -31,7 +31,7 @@ import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
@@ -81,6 +81,7 @@ _STEPS: Mapping[Command, frozenset[str]] = {
 }
 
 DIGEST_MARKER = "digest"
+SEND_WINDOW = 0.75  # of the lease: when sending stops, to finish well inside it
 
 
 class Progress(Protocol):
@@ -553,8 +554,14 @@ class Runner:
         try:
             for pid, message in intros:
                 self.progress.advance(f"intro {pid}")
-                outcome = self._send_one("intro", pid, f"{pid}-intro", message, report)
                 pairing = pairings[pid]
+                if not self._time_to_send(report):
+                    # Certainly not sent: back to Approved for the next run.
+                    ledger.add(pid, {"Status": Status.APPROVED.value}, Status.SENDING_INTRO.value)
+                    pairings[pid] = replace(pairing, status=Status.APPROVED)
+                    report.left_for_next_run += 1
+                    continue
+                outcome = self._send_one("intro", pid, f"{pid}-intro", message, report)
                 if outcome.result == "sent":
                     values = {
                         "Status": Status.AWAITING_CONTACT.value,
@@ -582,8 +589,12 @@ class Runner:
                 pid = due.pairing.pairing_id
                 self.progress.advance(f"reminder {pid}")
                 key = f"{pid}-reminder-{due.number}"
-                outcome = self._send_one("reminder", pid, key, message, report)
-                if outcome.result == "not sent":
+                if self._time_to_send(report):
+                    outcome = self._send_one("reminder", pid, key, message, report)
+                else:
+                    outcome = SendOutcome("reminder", pid, "skipped", "no time left this run")
+                    report.left_for_next_run += 1
+                if outcome.result in ("not sent", "skipped"):
                     # Certainly not sent: give the step back so a later run sends it.
                     ledger.add(
                         pid,
@@ -606,6 +617,16 @@ class Runner:
                 self._flush(session, ledger, report)
         finally:
             self.progress.stop()
+
+    def _time_to_send(self, report: RunReport) -> bool:
+        """Whether the run's lease leaves room for another send and the flushes after it.
+
+        Past the lease another run may take over, find "Sending intro" and have
+        staff send again, so a run stops sending while a quarter of its lease is
+        left (room for a slow send, its rate-limit retries and the last write).
+        """
+        lease = timedelta(minutes=self.config.workbook.lease_minutes)
+        return self.clock() - report.started < lease * SEND_WINDOW
 
     def _send_one(
         self,

@@ -1114,3 +1114,84 @@ def test_init_dry_run_says_what_it_would_do_and_writes_nothing() -> None:
     assert fake.writes == 0
     assert fake.titles == ["Sheet1"]
     assert store.init_tabs() == planned
+
+
+# --- leases that run out, and lease races (found in review) --------------------------
+
+
+def _two_approved(fake: FakeSheets) -> None:
+    def row(pid: str, who: str) -> dict[str, str]:
+        return {
+            "Pairing ID": pid,
+            "Status": "Approved",
+            "Mentee": who.title(),
+            "Mentee email": f"{who}@example.net",
+            "Mentor": "Ada",
+            "Mentor email": "ada@example.org",
+            "Reminders sent": "0",
+        }
+
+    for tab, records in (
+        (MENTORS, []),
+        (MENTEES, []),
+        (PAIRINGS, [row("P-A", "sam"), row("P-B", "mo")]),
+        (PROBLEMS, []),
+        (RUNS, []),
+    ):
+        fake.add_tab(
+            tab, [list(COLUMNS[tab])] + [[r.get(c, "") for c in COLUMNS[tab]] for r in records]
+        )
+
+
+def test_a_run_whose_lease_ran_out_leaves_the_next_runs_tags_alone() -> None:
+    fake = FakeSheets()
+    _two_approved(fake)
+    config = make_config()
+    store_a = make_google_store(fake, config)
+    store_b = make_google_store(fake, config)
+    run_a = store_a.session("run A")
+    a = run_a.__enter__()
+    a.read()
+    a.write([], [PairingUpdate("P-A", {"Status": "Sending intro"}, "Approved")])
+    fake.clock.advance(minutes=config.lease_minutes + 1)  # A is slow; its lease runs out
+    with store_b.session("run B") as b:
+        b.read()
+        b.write([], [PairingUpdate("P-B", {"Status": "Sending intro"}, "Approved")])
+        with pytest.raises(RunInProgressError) as refused:
+            a.write([], [PairingUpdate("P-A", {"Status": "Awaiting contact"}, "Sending intro")])
+        # A leaves, failing, while B is still at work.
+        run_a.__exit__(type(refused.value), refused.value, None)
+        outcome = b.write(
+            [], [PairingUpdate("P-B", {"Status": "Awaiting contact"}, "Sending intro")]
+        )
+        assert outcome.skipped == ()
+        b.finish([], {})
+    status = {r["Pairing ID"]: r["Status"] for r in fake.records(PAIRINGS)}
+    assert status["P-B"] == "Awaiting contact"
+
+
+def test_losing_a_lease_race_to_a_run_that_then_finishes_takes_the_lease() -> None:
+    fake = FakeSheets()
+    _two_approved(fake)
+    config = make_config()
+    winner_store = make_google_store(fake, config)
+    loser_store = make_google_store(fake, config)
+    state: dict[str, Any] = {}
+
+    def winner_takes(_fake: FakeSheets) -> None:
+        state["cm"] = winner_store.session("winner")
+        state["session"] = state["cm"].__enter__()
+
+    def winner_finishes(_fake: FakeSheets) -> None:
+        state["session"].read()
+        state["session"].finish([], {})
+        state["cm"].__exit__(None, None, None)
+
+    # The winner creates its lease right after the loser looked, and finishes
+    # right after the loser's creation was refused.
+    fake.once_after(lambda r: r.method == "GET", winner_takes)
+    fake.once_after(lambda r: r.endpoint == "batchUpdate" and r.status == 400, winner_finishes)
+    with loser_store.session("loser") as loser:
+        loser.read()
+        loser.finish([], {"Command": "run"})
+    assert [r["Command"] for r in fake.records(RUNS)] == ["run"]  # the loser ran after all

@@ -7,6 +7,7 @@ fakes at the HTTP layer; nothing of mentorsheet's is mocked.
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -143,3 +144,39 @@ def test_sheet_timeout_before_the_marks_sends_nothing(programme: Programme) -> N
     p.sheets._faults.clear()
     p.run()
     assert intro_count(p) == 1
+
+
+class SlowSender:
+    """The real Gmail sender on a slow day: each send takes eight minutes."""
+
+    def __init__(self, story: Programme) -> None:
+        self.story = story
+
+    def describe(self) -> str:
+        return "slow"
+
+    def send(self, message: EmailMessage, *, key: str) -> str:
+        self.story.sheets.clock.advance(minutes=8)
+        return self.story.sender.send(message, key=key)
+
+
+def test_a_slow_run_stops_sending_well_inside_its_lease(tmp_path: Any, gmail: FakeGmailApi) -> None:
+    config = make_config(tmp_path, workbook={"backend": "google", "spreadsheet": "fake"})
+    p = Programme(config, gmail)
+    emails = [f"m{n}@example.net" for n in range(4)]
+    p.seed(
+        mentors=[mentor("Ada Lovelace", "ada@example.org", "Python", 4)],
+        mentees=[mentee(f"M{n}", email, "Academy", "python") for n, email in enumerate(emails)],
+    )
+    p.run()
+    for email in emails:
+        p.staff_set(email, "Status", "Approved")
+    p.next_day()
+    report = p.runner(SlowSender(p)).run("run")  # lease 30 min: stops after 22.5
+    assert report.ok
+    assert report.intros_sent == 3
+    assert report.left_for_next_run == 1
+    assert sorted(p.statuses().values()) == ["Approved"] + ["Awaiting contact"] * 3
+    p.run()
+    assert sorted(p.statuses().values()) == ["Awaiting contact"] * 4
+    assert intro_count(p) == 4

@@ -717,11 +717,16 @@ class GoogleSheetsSession:
                 self._holding = True
                 return
             if lease is None or lease.expires <= now:
-                if refused is not None:
-                    raise WorkbookError(f"Google Sheets refused the run lease: {refused}")
-                refused = self._try_take(lease, now)
-                if refused is None:
+                refusal = self._try_take(lease, now)
+                if refusal is None:
                     return
+                if refused is not None:
+                    # Refused again with the lease free: the winner of a race may have
+                    # finished already. Keep trying, slowly, until the deadline.
+                    if now >= deadline:
+                        raise WorkbookError(f"Google Sheets refused the run lease: {refusal}")
+                    sleep(max(0.0, min(POLL_SECONDS, (deadline - now).total_seconds())))
+                refused = refusal
                 continue  # someone else's creation won: look again
             if now >= deadline:
                 raise RunInProgressError(
@@ -788,6 +793,10 @@ class GoogleSheetsSession:
         """Best effort, one request: drop the lease (and row tags) after an exception."""
         self._open = False
         if not self._holding or self._finished:
+            return
+        if self._store.clock() >= self._lease_expires:
+            # The lease may be another run's by now: leave its lease and tags alone.
+            self._holding = False
             return
         requests_ = [*self._tag_cleanup(), self._lease_delete()]
         try:
