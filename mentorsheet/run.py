@@ -253,18 +253,24 @@ class _Ledger:
     def __init__(self) -> None:
         self._values: dict[str, dict[str, str]] = defaultdict(dict)
         self._expect: dict[str, str | None] = {}
+        self._recheck: set[str] = set()
 
-    def add(self, pid: str, values: Mapping[str, str], expect: str | None) -> None:
+    def add(
+        self, pid: str, values: Mapping[str, str], expect: str | None, *, recheck: bool = False
+    ) -> None:
         self._values[pid].update(values)
         self._expect.setdefault(pid, expect)
+        if recheck:
+            self._recheck.add(pid)
 
     def drain(self) -> list[PairingUpdate]:
         updates = [
-            PairingUpdate(pid, dict(values), self._expect.get(pid))
+            PairingUpdate(pid, dict(values), self._expect.get(pid), recheck=pid in self._recheck)
             for pid, values in self._values.items()
         ]
         self._values.clear()
         self._expect.clear()
+        self._recheck.clear()
         return updates
 
     def __len__(self) -> int:
@@ -557,7 +563,12 @@ class Runner:
                 pairing = pairings[pid]
                 if not self._time_to_send(report):
                     # Certainly not sent: back to Approved for the next run.
-                    ledger.add(pid, {"Status": Status.APPROVED.value}, Status.SENDING_INTRO.value)
+                    ledger.add(
+                        pid,
+                        {"Status": Status.APPROVED.value},
+                        Status.SENDING_INTRO.value,
+                        recheck=True,
+                    )
                     pairings[pid] = replace(pairing, status=Status.APPROVED)
                     report.left_for_next_run += 1
                     continue
@@ -580,7 +591,13 @@ class Runner:
                 else:  # certainly not sent: back to Approved, the next run tries again
                     values = {"Status": Status.APPROVED.value}
                     pairings[pid] = replace(pairing, status=Status.APPROVED)
-                ledger.add(pid, values, Status.SENDING_INTRO.value)
+                # Moving back to Approved must not undo a staff Rejected meanwhile.
+                ledger.add(
+                    pid,
+                    values,
+                    Status.SENDING_INTRO.value,
+                    recheck=outcome.result == "not sent",
+                )
                 sent_since_flush += 1
                 if sent_since_flush >= self.config.mail.flush_every:
                     self._flush(session, ledger, report)

@@ -180,3 +180,33 @@ def test_a_slow_run_stops_sending_well_inside_its_lease(tmp_path: Any, gmail: Fa
     p.run()
     assert sorted(p.statuses().values()) == ["Awaiting contact"] * 4
     assert intro_count(p) == 4
+
+
+class StaffActFirst:
+    """The real Gmail sender; just before it sends, staff change the sheet."""
+
+    def __init__(self, story: Programme, action: Any) -> None:
+        self.story = story
+        self.action = action
+
+    def describe(self) -> str:
+        return "staff act mid-run"
+
+    def send(self, message: EmailMessage, *, key: str) -> str:
+        self.action()
+        return self.story.sender.send(message, key=key)
+
+
+def test_a_rejection_made_during_the_send_is_not_undone(programme: Programme) -> None:
+    p = programme
+    p.gmail.fail_next(Fault.UNAUTHORIZED)  # certainly not sent: would go back to Approved
+    report = p.runner(
+        StaffActFirst(p, lambda: p.staff_set("sam@example.net", "Status", "Rejected"))
+    ).run("intro")
+    assert [s.result for s in report.sends] == ["not sent"]
+    assert any("Rejected" in skipped for skipped in report.skipped_writes)
+    rows = p.sheets.records("Pairings")
+    assert rows[0]["Status"] == "Rejected"
+    p.next_day()
+    p.run()
+    assert intro_count(p) == 0

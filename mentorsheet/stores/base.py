@@ -58,6 +58,10 @@ class PairingUpdate:
     pairing_id: str
     values: Mapping[str, str]
     expect_status: str | None = None
+    # Check ``expect_status`` against the sheet as it is now, even where the
+    # store could write without a read: for a write that moves a row back
+    # (to Approved), which must not undo what staff did in the meantime.
+    recheck: bool = False
 
 
 @dataclass(frozen=True)

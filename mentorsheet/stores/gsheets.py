@@ -870,7 +870,9 @@ class GoogleSheetsSession:
             _check_owned(update)
         for values in new_rows:
             _check_known(PAIRINGS, values, "a new Pairings row")
-        if not new_rows and all(u.pairing_id.strip() in self._tags for u in updates):
+        if not new_rows and all(
+            u.pairing_id.strip() in self._tags and not u.recheck for u in updates
+        ):
             try:
                 return self._write_tagged(updates)
             except _RequestRejected as exc:
