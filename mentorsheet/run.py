@@ -410,17 +410,7 @@ class Runner:
                 message = compose_intro(pairing)
                 if message is None:
                     continue
-                # The result cells are cleared in the same write, so a row that
-                # cannot take the result (a merged cell, say) is skipped before sending.
-                ledger.add(
-                    pairing.pairing_id,
-                    {
-                        "Status": Status.SENDING_INTRO.value,
-                        "Intro sent on": "",
-                        "Intro message ID": "",
-                    },
-                    "Approved",
-                )
+                ledger.add(pairing.pairing_id, {"Status": Status.SENDING_INTRO.value}, "Approved")
                 pairings[pairing.pairing_id] = replace(pairing, status=Status.SENDING_INTRO)
                 intro_messages.append((pairing.pairing_id, message))
 

@@ -182,7 +182,7 @@ RELOCATE_FIELDS: Final = (
 )
 WRITE_RESPONSE_FIELDS: Final = (
     "replies(createDeveloperMetadata(developerMetadata(metadataId,metadataValue,location))),"
-    f"updatedSpreadsheet(sheets(data(startRow,rowData(values({_CELL_FIELDS})))))"
+    f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({_CELL_FIELDS})))))"
 )
 INIT_FIELDS: Final = (
     "sheets(properties(sheetId,title,sheetType,gridProperties(rowCount,columnCount,"
@@ -1096,7 +1096,12 @@ class GoogleSheetsSession:
             if reply and "createDeveloperMetadata" in reply
         ]
         sheets = (response.get("updatedSpreadsheet") or {}).get("sheets") or []
-        ids_now = _grid_texts(sheets[0]) if sheets else None
+        # Google may return every tab here; the Pairing IDs are in the Pairings one.
+        title = self._config.tab_title(PAIRINGS)
+        pairings = [
+            sheet for sheet in sheets if (sheet.get("properties") or {}).get("title") == title
+        ]
+        ids_now = _grid_texts(pairings[0]) if pairings else None
         tags: dict[str, int] = {}
         misplaced: list[str] = []
         for (row, pairing_id), metadata in zip(plan.tag_rows, created, strict=False):

@@ -406,7 +406,10 @@ class XlsxSession:
         missing = [column for column in update.values if column not in columns.positions]
         if missing:
             return f"the Pairings tab has no {', '.join(missing)} column"
-        for column in update.values:
+        # Every cell mentorsheet may write on this row, not only this write's: a
+        # row that could not take an intro's result is refused before the send.
+        owned = [c for c in MENTORSHEET_PAIRING_COLUMNS if c in columns.positions]
+        for column in sorted({*update.values, *owned}, key=columns.positions.__getitem__):
             cell = sheet.cell(row=rows[0], column=columns.positions[column])
             if isinstance(cell, MergedCell):
                 return (
