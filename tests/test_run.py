@@ -384,3 +384,23 @@ def test_a_status_typed_without_spaces_is_still_moved_along(tmp_path: Path) -> N
     assert report.skipped_writes == []
     assert pairings(config)[0]["Status"] == "Contact overdue"
     assert [s.kind for s in report.sends] == ["reminder"]
+
+
+def test_formulas_in_the_tabs_read_are_flagged_on_problems(tmp_path: Path) -> None:
+    import openpyxl
+
+    config = make_config(tmp_path)
+    path = Path(config.workbook.path)
+    write_xlsx(path, config, mentors=[mentor("Ada", "ada@example.org", "Python", 1)])
+    book = openpyxl.load_workbook(path)
+    book["Mentees"].append(["=Mentors!A2", "sam@example.net", "Academy", "", "", ""])
+    notes = book["Mentees"]["F2"]
+    notes.value = "=looks like a formula, but is text"
+    notes.data_type = "s"
+    book.save(path)
+    runner(config, Clock(MONDAY)).run("propose")
+    problems = read_xlsx_tab(path, "Problems")
+    flagged = [p for p in problems if "holds a formula" in p["Problem"]]
+    assert [(p["Tab"], p["Row"], p["Column"], p["Value"]) for p in flagged] == [
+        ("Mentees", "2", "Name", "=Mentors!A2")
+    ]

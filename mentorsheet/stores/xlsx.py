@@ -76,6 +76,8 @@ from mentorsheet.model import Problem
 from mentorsheet.schema import (
     COLUMNS,
     DROPDOWNS,
+    MENTEES,
+    MENTORS,
     MENTORSHEET_PAIRING_COLUMNS,
     PAIRINGS,
     PROBLEMS,
@@ -352,6 +354,7 @@ class XlsxSession:
         # Rewritten: whole rows go, so staff columns beside the problems don't go stale.
         if problem_sheet.max_row >= 2:
             problem_sheet.delete_rows(2, problem_sheet.max_row - 1)
+        problems = [*problems, *self._formula_problems(workbook)]
         for offset, problem in enumerate(problems):
             problem_columns.write_row(problem_sheet, 2 + offset, problem.as_row())
         runs_columns.write_row(runs_sheet, _last_filled_row(runs_sheet) + 1, run_row)
@@ -360,6 +363,41 @@ class XlsxSession:
         self._finished = True
 
     # --- helpers ---------------------------------------------------------------
+
+    def _formula_problems(self, workbook: Workbook) -> list[Problem]:
+        """Formulas in the tabs mentorsheet reads, which its saves leave without a result.
+
+        openpyxl keeps a formula but not its last value, so after a save the cell
+        reads as empty until Excel or LibreOffice recalculates and saves the file.
+        Staff are told on every run, on the Problems tab, while such cells remain.
+        """
+        found: list[Problem] = []
+        for tab in (MENTORS, MENTEES, PAIRINGS):
+            title = self._store.config.tab_title(tab)
+            sheet = workbook[title] if title in workbook.sheetnames else None
+            if not isinstance(sheet, Worksheet):
+                continue
+            header = [cell_text(cell.value) for cell in sheet[1]]
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell, Cell) and cell.data_type == "f" and cell.column:
+                        position = cell.column - 1
+                        column = header[position] if position < len(header) else ""
+                        found.append(
+                            Problem(
+                                tab=title,
+                                row=cell.row,
+                                column=column or cell.column_letter,
+                                value=str(cell.value),
+                                problem=(
+                                    "holds a formula: mentorsheet saves this workbook without "
+                                    "formula results, so the cell reads as empty until the file "
+                                    "is opened and saved in Excel or LibreOffice; type the value "
+                                    "instead"
+                                ),
+                            )
+                        )
+        return found
 
     def _aliases(self, tab: str) -> Mapping[str, Sequence[str]]:
         return self._store.config.headers.get(tab, {})
