@@ -441,7 +441,14 @@ class Runner:
                 _preview("reminder", due.pairing.pairing_id, m) for due, m in reminder_messages
             )
         else:
-            outcome = session.write(new_rows, ledger.drain()) if new_rows or len(ledger) else None
+            # Durable before any send; with nothing to send, the store may keep it
+            # for its next save (the digest marker or the finish).
+            sending = bool(intro_messages or reminder_messages)
+            outcome = (
+                session.write(new_rows, ledger.drain(), durable=sending)
+                if new_rows or len(ledger)
+                else None
+            )
             skipped = {s.pairing_id: s.reason for s in outcome.skipped} if outcome else {}
             for pid, reason in skipped.items():
                 self._note_skip(report, pid, reason)

@@ -220,6 +220,34 @@ def test_a_staff_save_between_two_writes_is_seen(store: XlsxStore, path: Path) -
     assert statuses == [None, "Proposed", "Ended", "Awaiting contact", "Proposed"]
 
 
+def test_a_write_that_need_not_be_durable_is_saved_with_the_finish(
+    store: XlsxStore, path: Path
+) -> None:
+    with store.session("run") as session:
+        session.read()
+        before = path.read_bytes()
+        outcome = session.write([new_row("P-0004")], [], durable=False)
+        assert outcome.applied == ("P-0004",)
+        assert path.read_bytes() == before  # held for the next save
+        session.finish([], {"Command": "propose"})
+        assert session.stats.writes == 1  # one save for both
+    (ids,) = pairings_columns(path, "pairing id")
+    assert ids[-1] == "P-0004"
+
+
+def test_a_held_write_is_not_saved_over_a_staff_save(store: XlsxStore, path: Path) -> None:
+    with store.session("run") as session:
+        session.read()
+        session.write([new_row("P-0004")], [], durable=False)
+        book = openpyxl.load_workbook(path)  # staff save the workbook meanwhile
+        book[PAIRINGS]["A2"] = "P-0100"
+        book.save(path)
+        staff_saved = path.read_bytes()
+        with pytest.raises(WorkbookError, match="changed by someone else"):
+            session.finish([], {"Command": "propose"})
+    assert path.read_bytes() == staff_saved
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 

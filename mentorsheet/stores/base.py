@@ -91,11 +91,16 @@ class WorkbookSession(Protocol):
         self,
         new_rows: Sequence[Mapping[str, str]],
         updates: Sequence[PairingUpdate],
+        *,
+        durable: bool = True,
     ) -> WriteOutcome:
         """Append Pairings rows and update existing ones by Pairing ID, as one batch.
 
         A row that cannot be located for certain (deleted, duplicated ID,
-        status changed) is skipped and reported, never guessed at.
+        status changed) is skipped and reported, never guessed at. With
+        ``durable=False`` (the run passes it when nothing is sent before its
+        next write) a store may keep the change until that next write, marker
+        or finish, to save a costly save.
         """
         ...
 

@@ -862,6 +862,8 @@ class GoogleSheetsSession:
         self,
         new_rows: Sequence[Mapping[str, str]],
         updates: Sequence[PairingUpdate],
+        *,
+        durable: bool = True,  # every Sheets write is durable anyway: ignored
     ) -> WriteOutcome:
         self._check_writable("write Pairings rows")
         if not new_rows and not updates:

@@ -247,6 +247,8 @@ class XlsxSession:
         self._writes = 0
         # The workbook as last loaded or saved, and the file it matches (see _editable).
         self._kept: tuple[Workbook, Fingerprint | None] | None = None
+        # Changed but not saved yet (a write with durable=False).
+        self._pending: tuple[Workbook, Fingerprint | None] | None = None
 
     @property
     def stats(self) -> RequestStats:
@@ -255,6 +257,7 @@ class XlsxSession:
     def close(self) -> None:
         self._open = False
         self._kept = None
+        self._pending = None
 
     # --- reading ---------------------------------------------------------------
 
@@ -285,6 +288,8 @@ class XlsxSession:
         self,
         new_rows: Sequence[Mapping[str, str]],
         updates: Sequence[PairingUpdate],
+        *,
+        durable: bool = True,
     ) -> WriteOutcome:
         self._check_writable("write Pairings rows")
         if not new_rows and not updates:
@@ -326,8 +331,12 @@ class XlsxSession:
             rows_by_id[pairing_id] = [last]
             applied.append(pairing_id)
 
-        if applied:
+        if applied and durable:
             self._save(workbook)
+        elif applied:
+            # Saved with the next marker or finish: one save of a large workbook
+            # fewer when nothing is sent in between.
+            self._pending = (workbook, loaded_as)
         else:
             self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
         return WriteOutcome(applied=tuple(applied), skipped=tuple(skipped))
@@ -479,6 +488,15 @@ class XlsxSession:
         in memory is that file, and loading it again would only cost time.
         A copy that was changed but not saved is never kept.
         """
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending[1] != self._store.fingerprint():
+                raise WorkbookError(
+                    f"{self._store.path} was changed by someone else during the run, before "
+                    "mentorsheet had saved its Pairings changes; nothing more was written and "
+                    "nothing was sent: run it again"
+                )
+            return pending
         kept, self._kept = self._kept, None
         if kept is not None and kept[1] is not None and kept[1] == self._store.fingerprint():
             return kept
