@@ -16,7 +16,15 @@ from mentorsheet.errors import MissingHeaderError, TemplateError
 from mentorsheet.mail.outbox import OutboxSender
 from mentorsheet.run import Runner
 from mentorsheet.stores.xlsx import XlsxStore
-from tests.workbooks import Clock, make_config, mentee, mentor, read_xlsx_tab, write_xlsx
+from tests.workbooks import (
+    Clock,
+    make_config,
+    mentee,
+    mentor,
+    pairing,
+    read_xlsx_tab,
+    write_xlsx,
+)
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -147,15 +155,7 @@ def test_auto_approved_run_introduces_exactly_once(tmp_path: Path) -> None:
 def test_intro_for_approved_rows_with_cap(tmp_path: Path) -> None:
     config = make_config(tmp_path, mail={"max_per_run": 2})
     approved = [
-        {
-            "Pairing ID": f"P-{n}",
-            "Status": "Approved",
-            "Mentee": f"Mentee {n}",
-            "Mentee email": f"m{n}@example.net",
-            "Mentor": "Ada",
-            "Mentor email": "ada@example.org",
-            "Proposed on": f"2026-10-0{n}",
-        }
+        pairing(f"P-{n}", "Approved", f"m{n}@example.net", **{"Proposed on": f"2026-10-0{n}"})
         for n in (1, 2, 3)
     ]
     write_xlsx(
@@ -180,16 +180,7 @@ def test_stale_sending_intro_becomes_check_intro_and_is_not_resent(tmp_path: Pat
         Path(config.workbook.path),
         config,
         mentors=[mentor("Ada", "ada@example.org", "Python", 3)],
-        pairings=[
-            {
-                "Pairing ID": "P-1",
-                "Status": "Sending intro",
-                "Mentee": "Sam",
-                "Mentee email": "sam@example.net",
-                "Mentor": "Ada",
-                "Mentor email": "ada@example.org",
-            }
-        ],
+        pairings=[pairing("P-1", "Sending intro")],
     )
     report = runner(config, Clock(MONDAY)).run("intro")
     assert [c.new_status.value for c in report.status_changes] == ["Check intro"]
@@ -217,16 +208,7 @@ def test_killed_between_send_and_record_is_never_resent(tmp_path: Path) -> None:
         Path(config.workbook.path),
         config,
         mentors=[mentor("Ada", "ada@example.org", "Python", 3)],
-        pairings=[
-            {
-                "Pairing ID": "P-1",
-                "Status": "Approved",
-                "Mentee": "Sam",
-                "Mentee email": "sam@example.net",
-                "Mentor": "Ada",
-                "Mentor email": "ada@example.org",
-            }
-        ],
+        pairings=[pairing("P-1", "Approved")],
     )
     dying = DiesAfterSending(OutboxSender(Path(config.mail.outbox_dir)))
     with pytest.raises(SystemExit):
@@ -334,14 +316,7 @@ def test_auto_approved_proposals_beyond_the_cap_wait_as_approved(tmp_path: Path)
 
 
 def _approved(n: int) -> dict[str, str]:
-    return {
-        "Pairing ID": f"P-{n}",
-        "Status": "Approved",
-        "Mentee": f"Mentee {n}",
-        "Mentee email": f"m{n}@example.net",
-        "Mentor": "Ada",
-        "Mentor email": "ada@example.org",
-    }
+    return pairing(f"P-{n}", "Approved", f"m{n}@example.net", f"Mentee {n}")
 
 
 def test_a_row_that_cannot_take_the_result_is_not_sent(tmp_path: Path) -> None:

@@ -39,6 +39,27 @@ def mentee(
     }
 
 
+def pairing(
+    pairing_id: str,
+    status: str,
+    mentee_email: str = "sam@example.net",
+    mentee_name: str = "Sam",
+    *,
+    mentor_email: str = "ada@example.org",
+    mentor_name: str = "Ada",
+    **extra: str,
+) -> dict[str, str]:
+    return {
+        "Pairing ID": pairing_id,
+        "Status": status,
+        "Mentee": mentee_name,
+        "Mentee email": mentee_email,
+        "Mentor": mentor_name,
+        "Mentor email": mentor_email,
+        **extra,
+    }
+
+
 def tab_rows(tab: str, records: Sequence[Row]) -> list[list[str]]:
     """Header plus records, as the lists of cells a sheet holds."""
     return [list(COLUMNS[tab])] + [[r.get(c, "") for c in COLUMNS[tab]] for r in records]
