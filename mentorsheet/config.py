@@ -24,8 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from mentorsheet.core.schema import COLUMNS, TABS
 from mentorsheet.errors import ConfigError
-from mentorsheet.schema import COLUMNS, TABS
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
 

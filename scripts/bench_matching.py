@@ -37,14 +37,22 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from mentorsheet.compose import Composer
+from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.app.run import Runner
 from mentorsheet.config import load_config
-from mentorsheet.mail.outbox import OutboxSender
-from mentorsheet.matching import propose_pairings
-from mentorsheet.model import Mentee, Mentor, Pairing, Programme
-from mentorsheet.run import Runner
-from mentorsheet.schema import COLUMNS, FREEING_STATUSES, MENTEES, MENTORS, PAIRINGS, Route, Status
-from mentorsheet.stores.xlsx import XlsxStore
+from mentorsheet.core.matching import propose_pairings
+from mentorsheet.core.model import Mentee, Mentor, Pairing, Programme
+from mentorsheet.core.schema import (
+    COLUMNS,
+    FREEING_STATUSES,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
+    Route,
+    Status,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 

@@ -1,7 +1,7 @@
 """Shared fixtures: a small seeded workbook on every store backend.
 
 ``store_backend`` is parametrised over ``xlsx`` and ``google``: the same
-workbook, seeded as text, behind :class:`~mentorsheet.stores.xlsx.XlsxStore`
+workbook, seeded as text, behind :class:`~mentorsheet.adapters.workbook.xlsx.XlsxStore`
 or behind the Google Sheets store talking to the stateful Sheets API fake.
 Its ``staff_*`` methods change the workbook the way staff would during a
 run (sorting, inserting, deleting rows), per backend.
@@ -17,10 +17,10 @@ import openpyxl
 import pytest
 import stamina
 
+from mentorsheet.adapters.workbook.contract import WorkbookStore
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.config import WorkbookConfig
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, header_key
-from mentorsheet.stores.base import WorkbookStore
-from mentorsheet.stores.xlsx import XlsxStore
+from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, header_key
 
 MENTORS_TITLE = "Form responses 1"  # a renamed tab, mapped in the config
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from mentorsheet.backends import build_composer
+from mentorsheet.adapters.channels.email.gmail import GmailSender
+from mentorsheet.app.run import Runner, RunReport
+from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
-from mentorsheet.mail.gmail import GmailSender
-from mentorsheet.run import Runner, RunReport
-from mentorsheet.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
+from mentorsheet.core.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
 from tests.fakes.gmail_api import FakeGmailApi, make_gmail_sender
 from tests.fakes.sheets_api import FakeSheets, make_google_store
 from tests.workbooks import tab_rows

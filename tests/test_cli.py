@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from mentorsheet.cli import main
+from mentorsheet.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

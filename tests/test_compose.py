@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorsheet.compose import Composer, calendly_link
+from mentorsheet.adapters.channels.email.compose import Composer, calendly_link
 from mentorsheet.config import MailConfig
+from mentorsheet.core.model import Mentee, Mentor, Pairing
+from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
-from mentorsheet.model import Mentee, Mentor, Pairing
-from mentorsheet.schema import Route, Status
 
 SHIPPED = Path(__file__).resolve().parents[1] / "config" / "templates"
 NOW = datetime(2024, 6, 3, 9, 30, tzinfo=timezone(timedelta(hours=1)))

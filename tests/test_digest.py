@@ -8,16 +8,16 @@ from datetime import date
 
 from rich.console import Console
 
-from mentorsheet.digest import (
+from mentorsheet.cli.output import render_rich
+from mentorsheet.core.digest import (
     DigestSummary,
     build_digest,
     digest_due,
     markdown_cell,
     render_markdown,
-    render_rich,
     render_text,
 )
-from mentorsheet.model import (
+from mentorsheet.core.model import (
     MatchResult,
     Mentee,
     OverdueItem,
@@ -27,7 +27,7 @@ from mentorsheet.model import (
     StatusPlan,
     Unpaired,
 )
-from mentorsheet.schema import Route, Status
+from mentorsheet.core.schema import Route, Status
 
 DAY = date(2026, 11, 4)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from mentorsheet.cli import main
+from mentorsheet.cli.main import main
 from mentorsheet.config import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_environment_variables_named_in_the_readme_exist() -> None:
 
 
 def test_status_table_lists_every_status_in_order() -> None:
-    from mentorsheet.schema import Status
+    from mentorsheet.core.schema import Status
 
     table = section("The workbook").split("### The Status column", 1)[1]
     listed = re.findall(r"^\| ([A-Z][a-z]+(?: [a-z]+)?) \|", table, flags=re.M)

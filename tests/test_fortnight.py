@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from mentorsheet.adapters.channels.email.gmail import GmailSender
+from mentorsheet.core.schema import PAIRINGS, RUNS
 from mentorsheet.errors import RunInProgressError
-from mentorsheet.mail.gmail import GmailSender
-from mentorsheet.schema import PAIRINGS, RUNS
 from tests.fakes.gmail_api import FakeGmailApi
 from tests.story import KilledAfterFirstSend, Programme
 from tests.workbooks import make_config, mentee, mentor

@@ -21,13 +21,18 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from requests.adapters import HTTPAdapter
 
-from mentorsheet.compose import Composer
+from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.channels.email.gmail import (
+    GmailSender,
+    NoResendHttp,
+    is_rate_limited,
+    rate_limit_backoff,
+)
 from mentorsheet.config import MailConfig
+from mentorsheet.core.model import Mentor, Pairing
+from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import MailError
-from mentorsheet.mail.base import MailSender
-from mentorsheet.mail.gmail import GmailSender, NoResendHttp, is_rate_limited, rate_limit_backoff
-from mentorsheet.model import Mentor, Pairing
-from mentorsheet.schema import Route, Status
 from tests.fakes.gmail_api import (
     FAKE_TOKEN,
     FakeGmailApi,

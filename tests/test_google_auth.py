@@ -20,14 +20,14 @@ from google.oauth2 import service_account
 from requests.adapters import BaseAdapter
 from typing_extensions import override
 
-from mentorsheet.errors import CredentialsError
-from mentorsheet.google_auth import (
+from mentorsheet.adapters.google_auth import (
     GMAIL_SEND_SCOPE,
     SHEETS_SCOPE,
     delegate,
     describe_credentials,
     load_credentials,
 )
+from mentorsheet.errors import CredentialsError
 
 SERVICE_ACCOUNT = "mentorsheet@programme-project.iam.gserviceaccount.com"
 SENDER = "mentoring@example.org"

@@ -13,18 +13,8 @@ import stamina
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorsheet.config import WorkbookConfig
-from mentorsheet.errors import (
-    ConfigError,
-    RunInProgressError,
-    TransientError,
-    WorkbookAccessError,
-    WorkbookError,
-)
-from mentorsheet.model import Problem
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, Status
-from mentorsheet.stores.base import PairingUpdate, WriteOutcome
-from mentorsheet.stores.gsheets import (
+from mentorsheet.adapters.workbook.contract import PairingUpdate, WriteOutcome
+from mentorsheet.adapters.workbook.google.store import (
     LEASE_ID,
     LEASE_KEY,
     TAG_KEY,
@@ -32,6 +22,16 @@ from mentorsheet.stores.gsheets import (
     GoogleSheetsStore,
     cell_text,
     spreadsheet_key,
+)
+from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.model import Problem
+from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, Status
+from mentorsheet.errors import (
+    ConfigError,
+    RunInProgressError,
+    TransientError,
+    WorkbookAccessError,
+    WorkbookError,
 )
 from tests.fakes.sheets_api import (
     ApiError,

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentorsheet.config import ScheduleConfig
+from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
+from mentorsheet.core.model import Pairing, StatusPlan
+from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import ConfigError
-from mentorsheet.lifecycle import BusinessCalendar, plan_status
-from mentorsheet.model import Pairing, StatusPlan
-from mentorsheet.schema import Route, Status
 
 LONDON = ZoneInfo("Europe/London")
 ENGLAND = BusinessCalendar.from_config(ScheduleConfig())

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
+from mentorsheet.core.matching import propose_pairings
+from mentorsheet.core.model import HeldPlace, MatchResult, Mentee, Mentor, Pairing, Programme
+from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
 from mentorsheet.errors import MentorsheetError
-from mentorsheet.matching import propose_pairings
-from mentorsheet.model import HeldPlace, MatchResult, Mentee, Mentor, Pairing, Programme
-from mentorsheet.schema import FREEING_STATUSES, Route, Status
 
 TODAY = date(2026, 3, 2)
 SKILLS = ("python", "go", "sql", "rust", "ux", "café")

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorsheet.compose import Composer
+from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.channels.email.outbox import OutboxSender, outbox_file_name
 from mentorsheet.config import MailConfig
+from mentorsheet.core.model import Mentor, Pairing
+from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import MailError
-from mentorsheet.mail.base import MailSender
-from mentorsheet.mail.outbox import OutboxSender, outbox_file_name
-from mentorsheet.model import Mentor, Pairing
-from mentorsheet.schema import Route, Status
 
 SHIPPED = Path(__file__).resolve().parents[1] / "config" / "templates"
 NOW = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)

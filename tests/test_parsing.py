@@ -12,16 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentorsheet.config import Config
-from mentorsheet.errors import InvalidFieldError, MissingHeaderError, MissingTabError
-from mentorsheet.model import Problem, Programme
-from mentorsheet.parsing import (
+from mentorsheet.core.model import Problem, Programme
+from mentorsheet.core.parsing import (
     check_name,
     parse_date,
     parse_datetime,
     parse_email,
     parse_workbook,
 )
-from mentorsheet.schema import (
+from mentorsheet.core.raw import RawTab, RawWorkbook
+from mentorsheet.core.schema import (
     COLUMNS,
     MENTEES,
     MENTORS,
@@ -34,7 +34,7 @@ from mentorsheet.schema import (
     header_key,
     resolve_columns,
 )
-from mentorsheet.stores.base import RawTab, RawWorkbook
+from mentorsheet.errors import InvalidFieldError, MissingHeaderError, MissingTabError
 
 TODAY = date(2026, 11, 10)
 LONDON = ZoneInfo("Europe/London")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from mentorsheet.backends import build_composer
+from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.app.run import COMMANDS, Runner
+from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
-from mentorsheet.mail.outbox import OutboxSender
-from mentorsheet.run import COMMANDS, Runner
-from mentorsheet.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
+from mentorsheet.core.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
 from tests.fakes.sheets_api import FakeSheets, make_google_store
 from tests.workbooks import make_config, mentee, mentor, tab_rows
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from mentorsheet.backends import build_composer
+from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.app.run import Runner
+from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
 from mentorsheet.errors import MissingHeaderError, TemplateError
-from mentorsheet.mail.outbox import OutboxSender
-from mentorsheet.run import Runner
-from mentorsheet.stores.xlsx import XlsxStore
 from tests.workbooks import (
     Clock,
     make_config,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorsheet.skills import SkillNormaliser, normalise_skill, split_skills
+from mentorsheet.core.skills import SkillNormaliser, normalise_skill, split_skills
 
 SYNONYMS = {"JS": "JavaScript", " K8S ": "kubernetes", "py": "Python", "golang": "go"}
 

@@ -6,10 +6,19 @@ from collections.abc import Sequence
 
 import pytest
 
+from mentorsheet.adapters.workbook.contract import PairingUpdate
+from mentorsheet.core.model import Problem
+from mentorsheet.core.raw import RawTab, RawWorkbook
+from mentorsheet.core.schema import (
+    COLUMNS,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
+    PROBLEMS,
+    RUNS,
+    resolve_columns,
+)
 from mentorsheet.errors import RunInProgressError, WorkbookError
-from mentorsheet.model import Problem
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, resolve_columns
-from mentorsheet.stores.base import PairingUpdate, RawTab, RawWorkbook
 from tests.conftest import MENTORS_TITLE, OTHER_TAB, SEED, StoreBackend
 
 

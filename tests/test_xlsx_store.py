@@ -22,6 +22,19 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookStore
+from mentorsheet.adapters.workbook.xlsx import XlsxStore, cell_text
+from mentorsheet.core.model import Problem
+from mentorsheet.core.schema import (
+    COLUMNS,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
+    PROBLEMS,
+    RUNS,
+    TABS,
+    Status,
+)
 from mentorsheet.errors import (
     MentorsheetError,
     MissingHeaderError,
@@ -30,10 +43,6 @@ from mentorsheet.errors import (
     WorkbookAccessError,
     WorkbookError,
 )
-from mentorsheet.model import Problem
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, TABS, Status
-from mentorsheet.stores.base import PairingUpdate, WorkbookStore
-from mentorsheet.stores.xlsx import XlsxStore, cell_text
 from tests.conftest import MENTORS_TITLE, OTHER_TAB, SEED, store_config, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,7 +374,7 @@ def test_run_killed_during_save_leaves_workbook_and_lock_usable(path: Path) -> N
     doomed = f"""
 import os, signal
 from pathlib import Path
-from mentorsheet.stores.xlsx import XlsxStore
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from tests.conftest import store_config
 
 def killed(*args):

@@ -9,9 +9,9 @@ from typing import Any
 
 import openpyxl
 
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.config import Config, load_config
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
-from mentorsheet.stores.xlsx import XlsxStore
+from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
 
 Row = Mapping[str, str]
 

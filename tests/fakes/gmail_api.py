@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from google.oauth2.credentials import Credentials
 
-from mentorsheet.mail.gmail import GmailSender, HttpTransport
+from mentorsheet.adapters.channels.email.gmail import GmailSender, HttpTransport
 
 SEND_PATH: Final = "/gmail/v1/users/me/messages/send"
 FAKE_TOKEN: Final = "fake-token"

@@ -50,8 +50,8 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from typing_extensions import override
 
+from mentorsheet.adapters.workbook.google.store import GoogleSheetsStore
 from mentorsheet.config import WorkbookConfig
-from mentorsheet.stores.gsheets import GoogleSheetsStore
 
 Json = dict[str, Any]
 BASE: Final = "https://sheets.googleapis.com/"

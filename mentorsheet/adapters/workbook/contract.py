@@ -15,35 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
-from mentorsheet.model import Problem
-
-
-@dataclass(frozen=True)
-class RawTab:
-    """A tab as read: its title, header row and data rows, every cell as text.
-
-    ``rows[i]`` is spreadsheet row ``i + 2`` (row 1 is the header). Rows may
-    be shorter than the header; trailing empty cells are not guaranteed.
-    Dates that the backend stores as dates are given as ISO text
-    (``2026-11-03`` or ``2026-11-03T09:30:00``); other numbers as their
-    plain text (``3``, ``2.5``).
-    """
-
-    title: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class RawWorkbook:
-    """Every tab mentorsheet knows, keyed by canonical tab name (absent when missing)."""
-
-    tabs: Mapping[str, RawTab]
-    titles: tuple[str, ...]  # every tab title in the workbook, for error messages
-    markers: Mapping[str, str] = field(default_factory=dict)
+from mentorsheet.core.model import Problem
+from mentorsheet.core.raw import RawWorkbook
 
 
 @dataclass(frozen=True)

@@ -113,20 +113,17 @@ from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import absolute_range_name, extract_id_from_url, rowcol_to_a1
 from typing_extensions import override
 
-from mentorsheet.config import WorkbookConfig
-from mentorsheet.errors import (
-    ConfigError,
-    CredentialsError,
-    MentorsheetError,
-    MissingTabError,
-    RunInProgressError,
-    TransientError,
-    WorkbookAccessError,
-    WorkbookError,
+from mentorsheet.adapters.google_auth import SHEETS_SCOPE, load_credentials, service_account_email
+from mentorsheet.adapters.workbook.contract import (
+    PairingUpdate,
+    RequestStats,
+    SkippedWrite,
+    WriteOutcome,
 )
-from mentorsheet.google_auth import SHEETS_SCOPE, load_credentials, service_account_email
-from mentorsheet.model import Problem
-from mentorsheet.schema import (
+from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.model import Problem
+from mentorsheet.core.raw import RawTab, RawWorkbook
+from mentorsheet.core.schema import (
     COLUMNS,
     DROPDOWNS,
     MENTORSHEET_PAIRING_COLUMNS,
@@ -141,13 +138,15 @@ from mentorsheet.schema import (
     resolve_columns,
     same_status,
 )
-from mentorsheet.stores.base import (
-    PairingUpdate,
-    RawTab,
-    RawWorkbook,
-    RequestStats,
-    SkippedWrite,
-    WriteOutcome,
+from mentorsheet.errors import (
+    ConfigError,
+    CredentialsError,
+    MentorsheetError,
+    MissingTabError,
+    RunInProgressError,
+    TransientError,
+    WorkbookAccessError,
+    WorkbookError,
 )
 
 log = logging.getLogger(__name__)

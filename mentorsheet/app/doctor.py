@@ -27,12 +27,16 @@ def run_doctor(config: Config, *, now: datetime | None = None) -> list[Check]:
 
 
 def _workbook_checks(config: Config, now: datetime) -> list[Check]:
-    from mentorsheet.backends import build_store
-    from mentorsheet.parsing import parse_workbook
+    from mentorsheet.app.wiring import build_store
+    from mentorsheet.core.parsing import parse_workbook
 
     checks: list[Check] = []
     if config.workbook.backend == "google":
-        from mentorsheet.google_auth import SHEETS_SCOPE, describe_credentials, load_credentials
+        from mentorsheet.adapters.google_auth import (
+            SHEETS_SCOPE,
+            describe_credentials,
+            load_credentials,
+        )
 
         if not config.workbook.spreadsheet:
             return [
@@ -88,7 +92,11 @@ def _workbook_checks(config: Config, now: datetime) -> list[Check]:
 
 def _mail_check(config: Config) -> Check:
     if config.mail.backend == "gmail":
-        from mentorsheet.google_auth import GMAIL_SEND_SCOPE, describe_credentials, load_credentials
+        from mentorsheet.adapters.google_auth import (
+            GMAIL_SEND_SCOPE,
+            describe_credentials,
+            load_credentials,
+        )
 
         try:
             credentials = load_credentials([GMAIL_SEND_SCOPE], subject=config.mail.sender)
@@ -110,7 +118,7 @@ def _mail_check(config: Config) -> Check:
 
 
 def _templates_check(config: Config) -> Check:
-    from mentorsheet.backends import build_composer
+    from mentorsheet.app.wiring import build_composer
 
     try:
         build_composer(config).check()

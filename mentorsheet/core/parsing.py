@@ -61,9 +61,9 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 
 from mentorsheet.config import Config
-from mentorsheet.errors import InvalidFieldError, MissingTabError
-from mentorsheet.model import HeldPlace, Mentee, Mentor, Pairing, Problem, Programme, RunRecord
-from mentorsheet.schema import (
+from mentorsheet.core.model import HeldPlace, Mentee, Mentor, Pairing, Problem, Programme, RunRecord
+from mentorsheet.core.raw import RawTab, RawWorkbook
+from mentorsheet.core.schema import (
     COLUMNS,
     MENTEES,
     MENTORS,
@@ -75,8 +75,8 @@ from mentorsheet.schema import (
     header_key,
     resolve_columns,
 )
-from mentorsheet.skills import SkillNormaliser
-from mentorsheet.stores.base import RawTab, RawWorkbook
+from mentorsheet.core.skills import SkillNormaliser
+from mentorsheet.errors import InvalidFieldError, MissingTabError
 
 _T = TypeVar("_T")
 

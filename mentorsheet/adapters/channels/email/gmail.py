@@ -54,8 +54,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from requests.adapters import HTTPAdapter
 
+from mentorsheet.adapters.channels.email.base import WIRE_POLICY
 from mentorsheet.errors import ConfigError, MailError
-from mentorsheet.mail.base import WIRE_POLICY
 
 RATE_LIMIT_REASONS: Final = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
@@ -128,7 +128,7 @@ class NoResendHttp:
 
 
 class GmailSender:
-    """A :class:`~mentorsheet.mail.base.MailSender` sending through the Gmail API as ``me``."""
+    """A mail sender (:class:`~.base.MailSender`) sending through the Gmail API as ``me``."""
 
     def __init__(
         self,

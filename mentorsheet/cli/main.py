@@ -17,9 +17,9 @@ import click
 from rich.console import Console
 
 from mentorsheet import __version__
+from mentorsheet.app.run import COMMANDS, Command
 from mentorsheet.config import Config, load_config
 from mentorsheet.errors import ConfigError, MentorsheetError, UsageError
-from mentorsheet.run import COMMANDS, Command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -105,7 +105,7 @@ def init(
     dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
 ) -> None:
     """Create the workbook's missing tabs with their headers (safe to run twice)."""
-    from mentorsheet.backends import build_store
+    from mentorsheet.app.wiring import build_store
 
     ctx = _context(config_path, spreadsheet, verbose, quiet)
     try:
@@ -128,7 +128,7 @@ def init(
 @_common
 def doctor(config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int) -> None:
     """Check config, credentials, access, headers and templates, and say how to fix each."""
-    from mentorsheet.doctor import run_doctor
+    from mentorsheet.app.doctor import run_doctor
 
     ctx = _context(config_path, spreadsheet, verbose, quiet)
     try:
@@ -157,9 +157,9 @@ def _run_command(command: Command) -> click.Command:
     def command_function(
         dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
     ) -> None:
-        from mentorsheet.backends import build_composer, build_sender, build_store
-        from mentorsheet.output import TerminalProgress, show_report, write_step_summary
-        from mentorsheet.run import Runner
+        from mentorsheet.app.run import Runner
+        from mentorsheet.app.wiring import build_composer, build_sender, build_store
+        from mentorsheet.cli.output import TerminalProgress, show_report, write_step_summary
 
         ctx = _context(config_path, spreadsheet, verbose, quiet)
         try:

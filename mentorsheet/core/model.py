@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from mentorsheet.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,7 @@ import pandas as pd
 from ortools.graph.python import max_flow, min_cost_flow  # type: ignore[import-untyped]
 from scipy import sparse
 
-from mentorsheet.errors import MentorsheetError
-from mentorsheet.model import (
+from mentorsheet.core.model import (
     MatchResult,
     Mentee,
     Mentor,
@@ -97,7 +96,8 @@ from mentorsheet.model import (
     SkillGap,
     Unpaired,
 )
-from mentorsheet.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.errors import MentorsheetError
 
 # Classes wanting more offered skills than this get direct arcs to mentor
 # nodes instead of one arc per subset (2**10 - 1 subsets at most per class).

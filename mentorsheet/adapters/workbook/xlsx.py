@@ -1,6 +1,6 @@
 """The local ``.xlsx`` workbook store (openpyxl): the embedded default backend.
 
-How it keeps the promises of :mod:`mentorsheet.stores.base`:
+How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
 
 - **No overlapping runs.** A session holds an OS file lock (``flock``) on the
   sibling file ``<name>.lock`` from start to end. The OS drops the lock of a
@@ -65,15 +65,16 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from mentorsheet.config import WorkbookConfig
-from mentorsheet.errors import (
-    MissingTabError,
-    RunInProgressError,
-    WorkbookAccessError,
-    WorkbookError,
+from mentorsheet.adapters.workbook.contract import (
+    PairingUpdate,
+    RequestStats,
+    SkippedWrite,
+    WriteOutcome,
 )
-from mentorsheet.model import Problem
-from mentorsheet.schema import (
+from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.model import Problem
+from mentorsheet.core.raw import RawTab, RawWorkbook
+from mentorsheet.core.schema import (
     COLUMNS,
     DROPDOWNS,
     MENTEES,
@@ -88,13 +89,11 @@ from mentorsheet.schema import (
     resolve_columns,
     same_status,
 )
-from mentorsheet.stores.base import (
-    PairingUpdate,
-    RawTab,
-    RawWorkbook,
-    RequestStats,
-    SkippedWrite,
-    WriteOutcome,
+from mentorsheet.errors import (
+    MissingTabError,
+    RunInProgressError,
+    WorkbookAccessError,
+    WorkbookError,
 )
 
 MARKER_PREFIX: Final = "mentorsheet."

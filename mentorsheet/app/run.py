@@ -35,20 +35,25 @@ from datetime import date, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
-from mentorsheet.compose import Composer
+from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.workbook.contract import (
+    PairingUpdate,
+    RequestStats,
+    WorkbookSession,
+    WorkbookStore,
+)
 from mentorsheet.config import Config
-from mentorsheet.digest import (
+from mentorsheet.core.digest import (
     DigestSummary,
     build_digest,
     digest_due,
     render_markdown,
     render_text,
 )
-from mentorsheet.errors import InvalidFieldError, MailError, MentorsheetError
-from mentorsheet.lifecycle import BusinessCalendar, plan_status
-from mentorsheet.mail.base import MailSender
-from mentorsheet.matching import propose_pairings
-from mentorsheet.model import (
+from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
+from mentorsheet.core.matching import propose_pairings
+from mentorsheet.core.model import (
     MatchResult,
     Mentee,
     Mentor,
@@ -60,14 +65,9 @@ from mentorsheet.model import (
     StatusChange,
     StatusPlan,
 )
-from mentorsheet.parsing import parse_workbook
-from mentorsheet.schema import PAIRINGS, Status
-from mentorsheet.stores.base import (
-    PairingUpdate,
-    RequestStats,
-    WorkbookSession,
-    WorkbookStore,
-)
+from mentorsheet.core.parsing import parse_workbook
+from mentorsheet.core.schema import PAIRINGS, Status
+from mentorsheet.errors import InvalidFieldError, MailError, MentorsheetError
 
 Command = Literal["propose", "intro", "status", "digest", "run"]
 COMMANDS: tuple[Command, ...] = ("propose", "intro", "status", "digest", "run")

@@ -39,9 +39,9 @@ from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mentorsheet.config import MailConfig
+from mentorsheet.core.model import Mentee, Mentor, Pairing
+from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
-from mentorsheet.model import Mentee, Mentor, Pairing
-from mentorsheet.schema import Route, Status
 
 EMAILS: Final = ("intro", "reminder", "digest")
 REQUIRED_PARTS: Final = ("subject", "txt")

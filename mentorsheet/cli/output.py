@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
+from rich.text import Text
 
-from mentorsheet.digest import render_markdown, render_rich, render_text
-from mentorsheet.run import RunReport
+from mentorsheet.app.run import RunReport
+from mentorsheet.core.digest import (
+    DigestSummary,
+    digest_sections,
+    long_day,
+    render_markdown,
+    render_text,
+)
 
 
 class TerminalProgress:
@@ -186,3 +193,22 @@ def write_step_summary(report: RunReport, environ: dict[str, str] | None = None)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(header + render_markdown(report.digest) + "\n")
     return path
+
+
+def render_rich(summary: DigestSummary) -> RenderableType:
+    """The summary as ``rich`` tables, one per non-empty section, for a terminal."""
+    heading = Text(f"Mentoring digest for {long_day(summary.day)}", style="bold")
+    if not summary.needs_action():
+        return Group(heading, Text("Nothing needs attention today."))
+    parts: list[RenderableType] = [heading]
+    for section in digest_sections(summary):
+        if not section.rows:
+            continue
+        table = Table(title=f"{section.title} ({len(section.rows)})", title_justify="left")
+        for header in section.headers:
+            table.add_column(header, overflow="fold")
+        for row in section.rows:
+            # Text(...) so that square brackets in workbook text are not read as markup.
+            table.add_row(*(Text(cell) for cell in row))
+        parts.append(table)
+    return Group(*parts)

@@ -2,7 +2,7 @@
 
 Pure logic: the clock comes in as ``now`` and nothing here reads the workbook,
 sends mail or looks at the system time. The run applies the returned
-:class:`~mentorsheet.model.StatusPlan` and records each reminder in the
+:class:`~mentorsheet.core.model.StatusPlan` and records each reminder in the
 ledger columns (``Reminders sent``, ``Last reminder on``); because the plan
 is a function of the rows alone, a second run on the same day finds nothing
 left to do.
@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from mentorsheet.config import ScheduleConfig
+from mentorsheet.core.model import OverdueItem, Pairing, ReminderDue, StatusChange, StatusPlan
+from mentorsheet.core.schema import Status
 from mentorsheet.errors import ConfigError
-from mentorsheet.model import OverdueItem, Pairing, ReminderDue, StatusChange, StatusPlan
-from mentorsheet.schema import Status
 
 _SATURDAY = 5  # date.weekday(): Monday is 0, Saturday 5, Sunday 6
 

@@ -16,11 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
-from mentorsheet.model import (
+from mentorsheet.core.model import (
     MatchResult,
     OverdueItem,
     Pairing,
@@ -29,7 +25,7 @@ from mentorsheet.model import (
     StatusPlan,
     Unpaired,
 )
-from mentorsheet.schema import Status
+from mentorsheet.core.schema import Status
 
 EXHAUSTED_NOTE = "reminders exhausted — please follow up"
 CHECK_INTRO_NOTE = (
@@ -129,7 +125,7 @@ def digest_due(*, day: date, last_digest_day: str | None, summary: DigestSummary
 # --- rendering -----------------------------------------------------------------
 
 
-def _long_day(day: date) -> str:
+def long_day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
@@ -173,7 +169,7 @@ def _gap_line(gap: SkillGap) -> str:
 
 
 @dataclass(frozen=True)
-class _Section:
+class Section:
     """One part of the digest: table columns and rows, and the same items as lines."""
 
     title: str
@@ -183,10 +179,10 @@ class _Section:
     lines: tuple[str, ...]
 
 
-def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
+def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
     """Every section, in a fixed order (the order of the issue that asked for them)."""
     return (
-        _Section(
+        Section(
             "Waiting for approval",
             "waiting for approval",
             ("Pairing", "Mentee", "Mentor", "Route", "Score", "Why"),
@@ -207,7 +203,7 @@ def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
                 for p in summary.waiting_approval
             ),
         ),
-        _Section(
+        Section(
             "Overdue: no contact yet",
             "overdue",
             ("Pairing", "Mentor", "Mentee", "Waited", "Reminders sent", "Note"),
@@ -230,7 +226,7 @@ def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
                 for item in summary.overdue
             ),
         ),
-        _Section(
+        Section(
             "Check intro",
             "check intro",
             ("Pairing", "Mentor", "Mentee", "What to do"),
@@ -249,7 +245,7 @@ def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
                 for p in summary.check_intro
             ),
         ),
-        _Section(
+        Section(
             "Unpaired mentees",
             "unpaired mentees",
             ("Mentee", "Route", "Reason"),
@@ -262,14 +258,14 @@ def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
                 for u in summary.unpaired
             ),
         ),
-        _Section(
+        Section(
             "Skill gaps",
             "skill gaps",
             ("Skill", "Wanted by", "Free mentor places"),
             tuple((g.skill, str(g.wanted_by), str(g.free_places)) for g in summary.skill_gaps),
             tuple(_gap_line(g) for g in summary.skill_gaps),
         ),
-        _Section(
+        Section(
             "Workbook problems",
             "workbook problems",
             ("Tab", "Row", "Column", "Value", "Problem"),
@@ -281,7 +277,7 @@ def _sections(summary: DigestSummary) -> tuple[_Section, ...]:
     )
 
 
-def _counts_line(sections: Sequence[_Section]) -> str:
+def _counts_line(sections: Sequence[Section]) -> str:
     return ", ".join(f"{section.short} {len(section.rows)}" for section in sections)
 
 
@@ -291,8 +287,8 @@ def _single_line(text: str) -> str:
 
 def render_text(summary: DigestSummary) -> str:
     """A plain-text email body: a heading per section with its count, one line per item."""
-    sections = _sections(summary)
-    lines = [f"Mentoring digest for {_long_day(summary.day)}", ""]
+    sections = digest_sections(summary)
+    lines = [f"Mentoring digest for {long_day(summary.day)}", ""]
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
@@ -322,8 +318,8 @@ def markdown_cell(text: str) -> str:
 
 def render_markdown(summary: DigestSummary) -> str:
     """GitHub-flavoured Markdown for ``GITHUB_STEP_SUMMARY``: headings and tables."""
-    sections = _sections(summary)
-    lines = [f"## Mentoring digest for {_long_day(summary.day)}", ""]
+    sections = digest_sections(summary)
+    lines = [f"## Mentoring digest for {long_day(summary.day)}", ""]
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
@@ -339,22 +335,3 @@ def render_markdown(summary: DigestSummary) -> str:
             lines.append("| " + " | ".join(markdown_cell(cell) for cell in row) + " |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def render_rich(summary: DigestSummary) -> RenderableType:
-    """The summary as ``rich`` tables, one per non-empty section, for a terminal."""
-    heading = Text(f"Mentoring digest for {_long_day(summary.day)}", style="bold")
-    if not summary.needs_action():
-        return Group(heading, Text("Nothing needs attention today."))
-    parts: list[RenderableType] = [heading]
-    for section in _sections(summary):
-        if not section.rows:
-            continue
-        table = Table(title=f"{section.title} ({len(section.rows)})", title_justify="left")
-        for header in section.headers:
-            table.add_column(header, overflow="fold")
-        for row in section.rows:
-            # Text(...) so that square brackets in workbook text are not read as markup.
-            table.add_row(*(Text(cell) for cell in row))
-        parts.append(table)
-    return Group(*parts)

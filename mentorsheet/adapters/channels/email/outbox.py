@@ -17,8 +17,8 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+from mentorsheet.adapters.channels.email.base import WIRE_POLICY
 from mentorsheet.errors import MailError
-from mentorsheet.mail.base import WIRE_POLICY
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_STEM = 120
@@ -41,7 +41,7 @@ def outbox_file_name(key: str) -> str:
 
 
 class OutboxSender:
-    """A :class:`~mentorsheet.mail.base.MailSender` that writes RFC 5322 ``.eml`` files."""
+    """A mail sender (:class:`~.base.MailSender`) that writes RFC 5322 ``.eml`` files."""
 
     def __init__(self, directory: Path) -> None:
         self._directory = Path(directory)

@@ -8,30 +8,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mentorsheet.compose import Composer
+from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.workbook.contract import WorkbookStore
 from mentorsheet.config import Config
-from mentorsheet.mail.base import MailSender
-from mentorsheet.stores.base import WorkbookStore
 
 
 def build_store(config: Config) -> WorkbookStore:
     if config.workbook.backend == "google":
-        from mentorsheet.google_auth import SHEETS_SCOPE, load_credentials
-        from mentorsheet.stores.gsheets import GoogleSheetsStore
+        from mentorsheet.adapters.google_auth import SHEETS_SCOPE, load_credentials
+        from mentorsheet.adapters.workbook.google.store import GoogleSheetsStore
 
         credentials = load_credentials([SHEETS_SCOPE])
         return GoogleSheetsStore(
             config.workbook.spreadsheet, config.workbook, credentials=credentials
         )
-    from mentorsheet.stores.xlsx import XlsxStore
+    from mentorsheet.adapters.workbook.xlsx import XlsxStore
 
     return XlsxStore(Path(config.workbook.path), config.workbook)
 
 
 def build_sender(config: Config) -> MailSender:
     if config.mail.backend == "gmail":
-        from mentorsheet.google_auth import GMAIL_SEND_SCOPE, load_credentials
-        from mentorsheet.mail.gmail import GmailSender
+        from mentorsheet.adapters.channels.email.gmail import GmailSender
+        from mentorsheet.adapters.google_auth import GMAIL_SEND_SCOPE, load_credentials
 
         credentials = load_credentials([GMAIL_SEND_SCOPE], subject=config.mail.sender)
         return GmailSender(
@@ -40,7 +40,7 @@ def build_sender(config: Config) -> MailSender:
             timeout=config.mail.timeout_seconds,
             max_attempts=config.mail.max_attempts,
         )
-    from mentorsheet.mail.outbox import OutboxSender
+    from mentorsheet.adapters.channels.email.outbox import OutboxSender
 
     return OutboxSender(Path(config.mail.outbox_dir))
 

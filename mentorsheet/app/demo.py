@@ -5,7 +5,7 @@ Approved pairing to introduce, intros old enough to be overdue, a reminder
 due, a stale ``Sending intro`` from a "crashed" run, and a few bad rows for
 the Problems tab.
 
-Run as ``python -m mentorsheet.demo [--config FILE] [--fresh]``.
+Run as ``python -m mentorsheet.app.demo [--config FILE] [--fresh]``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import openpyxl
 
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.config import Config, load_config
+from mentorsheet.core.lifecycle import BusinessCalendar
+from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
 from mentorsheet.errors import MentorsheetError
-from mentorsheet.lifecycle import BusinessCalendar
-from mentorsheet.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
-from mentorsheet.stores.xlsx import XlsxStore
 
 MENTOR_ROWS: Sequence[dict[str, str]] = (
     {

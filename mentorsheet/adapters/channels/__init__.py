@@ -1,0 +1,1 @@
+"""mentorsheet.adapters.channels."""

@@ -1,1 +1,0 @@
-"""Mail senders: the outbox (.eml files) and Gmail behind one interface."""

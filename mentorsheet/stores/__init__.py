@@ -1,1 +1,0 @@
-"""Workbook stores: Google Sheets and local .xlsx behind one interface."""
