@@ -46,13 +46,13 @@ from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.model import Mentee, Mentor, Pairing, Programme
 from mentorsheet.core.schema import (
     COLUMNS,
-    FREEING_STATUSES,
     MENTEES,
     MENTORS,
     PAIRINGS,
     Route,
     Status,
 )
+from mentorsheet.core.statuses import FREEING_STATUSES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 

@@ -17,7 +17,8 @@ from scipy.optimize import linear_sum_assignment
 
 from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.model import HeldPlace, MatchResult, Mentee, Mentor, Pairing, Programme
-from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.core.schema import Route, Status
+from mentorsheet.core.statuses import FREEING_STATUSES
 from mentorsheet.errors import MentorsheetError
 
 TODAY = date(2026, 3, 2)

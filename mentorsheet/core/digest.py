@@ -26,6 +26,7 @@ from mentorsheet.core.model import (
     Unpaired,
 )
 from mentorsheet.core.schema import Status
+from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
 EXHAUSTED_NOTE = "reminders exhausted — please follow up"
 CHECK_INTRO_NOTE = (
@@ -33,9 +34,6 @@ CHECK_INTRO_NOTE = (
     "or Approved (send it again)"
 )
 
-# An overdue pairing stops being listed once the run has moved it out of the
-# waiting-for-contact statuses (contact made, ended, ...).
-_WAITING_FOR_CONTACT = frozenset({Status.AWAITING_CONTACT, Status.CONTACT_OVERDUE})
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def build_digest(
         now = latest.get(item.pairing.pairing_id)
         if now is None:
             overdue.append(item)
-        elif now.status in _WAITING_FOR_CONTACT:
+        elif now.status in WAITING_FOR_CONTACT:
             overdue.append(
                 dataclasses.replace(
                     item,

@@ -96,7 +96,8 @@ from mentorsheet.core.model import (
     SkillGap,
     Unpaired,
 )
-from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.core.schema import Route, Status
+from mentorsheet.core.statuses import FREEING_STATUSES
 from mentorsheet.errors import MentorsheetError
 
 # Classes wanting more offered skills than this get direct arcs to mentor

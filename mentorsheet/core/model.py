@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from mentorsheet.core.schema import FREEING_STATUSES, Route, Status
+from mentorsheet.core.schema import Route, Status
+from mentorsheet.core.statuses import FREEING_STATUSES
 
 
 @dataclass(frozen=True)

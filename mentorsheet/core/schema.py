@@ -22,59 +22,102 @@ RUNS: Final = "Runs"
 
 TABS: Final = (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS)
 
+
+class MentorColumn(StrEnum):
+    NAME = "Name"
+    EMAIL = "Email"
+    SKILLS = "Skills"
+    CAPACITY = "Capacity"
+    CALENDLY = "Calendly link"
+    SLACK = "Slack"
+    ACTIVE = "Active"
+    NOTES = "Notes"
+
+
+class MenteeColumn(StrEnum):
+    NAME = "Name"
+    EMAIL = "Email"
+    ROUTE = "Route"
+    SKILLS_WANTED = "Skills wanted"
+    REQUESTED_ON = "Requested on"
+    NOTES = "Notes"
+
+
+class PairingColumn(StrEnum):
+    PAIRING_ID = "Pairing ID"
+    STATUS = "Status"
+    MENTEE = "Mentee"
+    MENTEE_EMAIL = "Mentee email"
+    MENTOR = "Mentor"
+    MENTOR_EMAIL = "Mentor email"
+    ROUTE = "Route"
+    SCORE = "Score"
+    WHY = "Why"
+    PROPOSED_ON = "Proposed on"
+    INTRO_SENT_ON = "Intro sent on"
+    INTRO_MESSAGE_ID = "Intro message ID"
+    CONTACT_MADE_ON = "Contact made on"
+    REMINDERS_SENT = "Reminders sent"
+    LAST_REMINDER_ON = "Last reminder on"
+    NOTES = "Notes"
+
+
+class ProblemColumn(StrEnum):
+    TAB = "Tab"
+    ROW = "Row"
+    COLUMN = "Column"
+    VALUE = "Value"
+    PROBLEM = "Problem"
+
+
+class RunColumn(StrEnum):
+    STARTED = "Started"
+    FINISHED = "Finished"
+    COMMAND = "Command"
+    MODE = "Mode"
+    PROPOSED = "Proposed"
+    INTROS_SENT = "Intros sent"
+    OVERDUE = "Overdue"
+    PROBLEMS = "Problems"
+    RESULT = "Result"
+    DIGEST = "Digest"
+
+
+# Column names as typed constants (a typo is a mypy error, not a run-time one);
+# they compare and hash as their header text, so they key the same dicts.
+PC = PairingColumn
+
 COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
-    MENTORS: ("Name", "Email", "Skills", "Capacity", "Calendly link", "Slack", "Active", "Notes"),
-    MENTEES: ("Name", "Email", "Route", "Skills wanted", "Requested on", "Notes"),
-    PAIRINGS: (
-        "Pairing ID",
-        "Status",
-        "Mentee",
-        "Mentee email",
-        "Mentor",
-        "Mentor email",
-        "Route",
-        "Score",
-        "Why",
-        "Proposed on",
-        "Intro sent on",
-        "Intro message ID",
-        "Contact made on",
-        "Reminders sent",
-        "Last reminder on",
-        "Notes",
-    ),
-    PROBLEMS: ("Tab", "Row", "Column", "Value", "Problem"),
-    RUNS: (
-        "Started",
-        "Finished",
-        "Command",
-        "Mode",
-        "Proposed",
-        "Intros sent",
-        "Overdue",
-        "Problems",
-        "Result",
-        "Digest",
-    ),
+    MENTORS: tuple(MentorColumn),
+    MENTEES: tuple(MenteeColumn),
+    PAIRINGS: tuple(PairingColumn),
+    PROBLEMS: tuple(ProblemColumn),
+    RUNS: tuple(RunColumn),
 }
 
 # Columns without which a tab cannot be used at all. The rest are optional:
 # a missing optional column reads as empty.
 REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
-    MENTORS: ("Name", "Email", "Skills", "Capacity", "Active"),
-    MENTEES: ("Name", "Email", "Route"),
-    PAIRINGS: COLUMNS[PAIRINGS][:15],  # all but Notes: mentorsheet writes them
+    MENTORS: (
+        MentorColumn.NAME,
+        MentorColumn.EMAIL,
+        MentorColumn.SKILLS,
+        MentorColumn.CAPACITY,
+        MentorColumn.ACTIVE,
+    ),
+    MENTEES: (MenteeColumn.NAME, MenteeColumn.EMAIL, MenteeColumn.ROUTE),
+    PAIRINGS: tuple(c for c in PairingColumn if c is not PC.NOTES),  # mentorsheet writes them
     PROBLEMS: COLUMNS[PROBLEMS],
-    RUNS: COLUMNS[RUNS][:9],
+    RUNS: tuple(c for c in RunColumn if c is not RunColumn.DIGEST),
 }
 
 # Pairings columns staff edit (Status moves along the lifecycle by both).
-STAFF_PAIRING_COLUMNS: Final = ("Status", "Contact made on", "Notes")
+STAFF_PAIRING_COLUMNS: Final = (PC.STATUS, PC.CONTACT_MADE_ON, PC.NOTES)
 
 # Pairings cells mentorsheet may write on an existing row. Staff own the rest
 # (Contact made on, Notes); Status is shared and only moved along the lifecycle.
 MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
-    {"Status", "Intro sent on", "Intro message ID", "Reminders sent", "Last reminder on"}
+    {PC.STATUS, PC.INTRO_SENT_ON, PC.INTRO_MESSAGE_ID, PC.REMINDERS_SENT, PC.LAST_REMINDER_ON}
 )
 
 
@@ -88,10 +131,6 @@ class Status(StrEnum):
     CONTACT_OVERDUE = "Contact overdue"
     IN_CONTACT = "In contact"
     ENDED = "Ended"
-
-
-# A mentor's place is in use, and a mentee is taken, in every status but these.
-FREEING_STATUSES: Final = frozenset({Status.REJECTED, Status.ENDED})
 
 
 class Route(StrEnum):
@@ -143,22 +182,9 @@ def resolve_columns(
 
 # How `init` presents the workbook, on either backend.
 DROPDOWNS: Final[Mapping[tuple[str, str], tuple[str, ...]]] = {
-    (PAIRINGS, "Status"): tuple(status.value for status in Status),
-    (MENTEES, "Route"): tuple(route.value for route in Route),
-    (MENTORS, "Active"): ("yes", "no"),
+    (PAIRINGS, PC.STATUS): tuple(status.value for status in Status),
+    (MENTEES, MenteeColumn.ROUTE): tuple(route.value for route in Route),
+    (MENTORS, MentorColumn.ACTIVE): ("yes", "no"),
 }
 # Dropdowns that refuse other input (where the backend can); the rest only warn.
-STRICT_DROPDOWNS: Final = frozenset({(PAIRINGS, "Status")})
-
-# A soft background colour per Status (RGB hex), readable with black text.
-STATUS_COLOURS: Final[Mapping[Status, str]] = {
-    Status.PROPOSED: "DDEBF7",
-    Status.APPROVED: "E2EFDA",
-    Status.REJECTED: "D9D9D9",
-    Status.SENDING_INTRO: "FFF2CC",
-    Status.CHECK_INTRO: "F8CBAD",
-    Status.AWAITING_CONTACT: "FFE699",
-    Status.CONTACT_OVERDUE: "FFC7CE",
-    Status.IN_CONTACT: "C6EFCE",
-    Status.ENDED: "EDEDED",
-}
+STRICT_DROPDOWNS: Final = frozenset({(PAIRINGS, PC.STATUS)})

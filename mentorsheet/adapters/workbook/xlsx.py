@@ -83,12 +83,12 @@ from mentorsheet.core.schema import (
     PAIRINGS,
     PROBLEMS,
     RUNS,
-    STATUS_COLOURS,
     TABS,
     header_key,
     resolve_columns,
     same_status,
 )
+from mentorsheet.core.statuses import STATUS_COLOURS
 from mentorsheet.errors import (
     MissingTabError,
     RunInProgressError,

@@ -131,13 +131,13 @@ from mentorsheet.core.schema import (
     PROBLEMS,
     RUNS,
     STAFF_PAIRING_COLUMNS,
-    STATUS_COLOURS,
     STRICT_DROPDOWNS,
     TABS,
     header_key,
     resolve_columns,
     same_status,
 )
+from mentorsheet.core.statuses import STATUS_COLOURS
 from mentorsheet.errors import (
     ConfigError,
     CredentialsError,
