@@ -35,7 +35,6 @@ CHECK_INTRO_NOTE = (
 )
 
 
-
 @dataclass(frozen=True)
 class DigestSummary:
     day: date
