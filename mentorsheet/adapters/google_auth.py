@@ -7,17 +7,26 @@ helpers are never used):
 - :data:`SHEETS_SCOPE` to read and write the programme's spreadsheet;
 - :data:`GMAIL_SEND_SCOPE` to send as the programme's address.
 
-Credentials come from Application Default Credentials: the service-account
-key file named by ``GOOGLE_APPLICATION_CREDENTIALS``, or what
-``google-github-actions/auth`` sets up in a workflow (a Workload Identity
-Federation configuration, also named by that variable).
+Credentials are looked for, in this order:
 
-Gmail sends as the programme's address through domain-wide delegation, which
-needs service-account credentials that can take a ``subject``. Federated
-(``external_account``) credentials cannot; for them the workflow can mint a
-delegated access token with ``google-github-actions/auth`` (``token_format:
-access_token``, ``access_token_subject``, ``access_token_scopes``) and pass it
-in ``MENTORSHEET_GMAIL_ACCESS_TOKEN``.
+1. the file named by ``GOOGLE_APPLICATION_CREDENTIALS``: a service-account
+   key, a Workload Identity Federation configuration (what
+   ``google-github-actions/auth`` sets up), or an ``authorized_user`` sign-in;
+2. the sign-in ``mentorsheet login`` saved in the user's config folder;
+3. the rest of Application Default Credentials (for example
+   ``gcloud auth application-default login`` with both scopes).
+
+User credentials (an ``authorized_user`` sign-in) act as the signed-in
+account for Sheets and Gmail alike: no delegation is needed or possible,
+and mail goes out as that account.
+
+With a service account, Gmail sends as the programme's address through
+domain-wide delegation, which needs service-account credentials that can
+take a ``subject``. Federated (``external_account``) credentials cannot; for
+them the workflow can mint a delegated access token with
+``google-github-actions/auth`` (``token_format: access_token``,
+``access_token_subject``, ``access_token_scopes``) and pass it in
+``MENTORSHEET_GMAIL_ACCESS_TOKEN``.
 
 Every failure is a :class:`~mentorsheet.errors.CredentialsError` whose message
 is one sentence saying how to fix it. No key, token or credential material is
@@ -29,6 +38,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Final
 
 import google.auth
@@ -45,10 +55,48 @@ ALLOWED_SCOPES: Final = frozenset({SHEETS_SCOPE, GMAIL_SEND_SCOPE})
 CREDENTIALS_VARIABLE: Final = "GOOGLE_APPLICATION_CREDENTIALS"
 GMAIL_TOKEN_VARIABLE: Final = "MENTORSHEET_GMAIL_ACCESS_TOKEN"
 
+LOGIN_FILE_NAME: Final = "google-authorized-user.json"
+
 NO_CREDENTIALS: Final = (
-    "No Google credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a service-account "
-    "key file, or run in GitHub Actions after google-github-actions/auth."
+    "No Google credentials found: run `mentorsheet login` to sign in as the programme "
+    "mailbox, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run "
+    "in GitHub Actions after google-github-actions/auth."
 )
+
+SIGN_IN_AGAIN: Final = (
+    "Google no longer accepts the saved sign-in (invalid_grant: it was revoked, the "
+    "password changed, it went unused for six months, or the OAuth consent screen is still "
+    "in 'Testing', whose sign-ins expire after 7 days): run `mentorsheet login` again."
+)
+
+
+def default_login_path() -> Path:
+    """Where ``mentorsheet login`` saves the sign-in: the user's config folder."""
+    import platformdirs
+
+    return platformdirs.user_config_path("mentorsheet") / LOGIN_FILE_NAME
+
+
+def is_user_credentials(credentials: Credentials) -> bool:
+    """A person's sign-in (``authorized_user``), which acts as that account itself."""
+    return (
+        isinstance(credentials, google.oauth2.credentials.Credentials)
+        and credentials.refresh_token is not None
+    )
+
+
+def refresh_failure(credentials: Credentials | None, exc: Exception) -> CredentialsError:
+    """The one-sentence error for a token refresh Google refused (never its raw text)."""
+    if credentials is not None and is_user_credentials(credentials) and "invalid_grant" in str(exc):
+        return CredentialsError(SIGN_IN_AGAIN)
+    if credentials is not None and is_user_credentials(credentials):
+        return CredentialsError(
+            "Google refused to refresh the saved sign-in: run `mentorsheet login` again."
+        )
+    return CredentialsError(
+        "Google refused to issue an access token for these credentials: check the "
+        "service-account key in GOOGLE_APPLICATION_CREDENTIALS is current."
+    )
 
 
 def load_credentials(
@@ -56,12 +104,14 @@ def load_credentials(
     *,
     subject: str | None = None,
     environ: Mapping[str, str] | None = None,
+    login_file: Path | None = None,
 ) -> Credentials:
-    """Application Default Credentials limited to ``scopes``, delegated to ``subject`` if given.
+    """Credentials limited to ``scopes``, delegated to ``subject`` if given and needed.
 
-    With ``environ`` (tests), only its ``GOOGLE_APPLICATION_CREDENTIALS`` is
-    consulted, never the machine's own set-up; without it, the full ADC
-    search of ``google.auth.default`` applies.
+    With ``environ`` (tests), only its ``GOOGLE_APPLICATION_CREDENTIALS`` and
+    ``login_file`` are consulted, never the machine's own set-up; without it,
+    the saved sign-in and then the full ADC search of ``google.auth.default``
+    apply.
     """
     requested = list(dict.fromkeys(scopes))
     wider = [scope for scope in requested if scope not in ALLOWED_SCOPES]
@@ -71,8 +121,12 @@ def load_credentials(
             f"refusing {', '.join(wider) or 'an empty scope list'}."
         )
     env = os.environ if environ is None else environ
-    credentials = _application_default(requested, env, search_machine=environ is None)
-    if subject is None:
+    if login_file is None and environ is None:
+        login_file = default_login_path()
+    credentials = _application_default(
+        requested, env, search_machine=environ is None, login_file=login_file
+    )
+    if subject is None or is_user_credentials(credentials):
         return credentials
     return delegate(credentials, subject, requested, environ=env)
 
@@ -82,6 +136,9 @@ def describe_credentials(credentials: Credentials) -> str:
     email = service_account_email(credentials)
     if email:
         return f"service account {email}"
+    account = str(getattr(credentials, "account", "") or "")
+    if is_user_credentials(credentials) and account:
+        return f"the Google account {account} (signed in with `mentorsheet login`)"
     if isinstance(credentials, google.oauth2.credentials.Credentials):
         if credentials.refresh_token is None and credentials.token is not None:
             return "an access token (no account name available)"
@@ -103,9 +160,11 @@ def service_account_email(credentials: Credentials) -> str | None:
 
 
 def _application_default(
-    scopes: list[str], env: Mapping[str, str], *, search_machine: bool
+    scopes: list[str], env: Mapping[str, str], *, search_machine: bool, login_file: Path | None
 ) -> Credentials:
     path = env.get(CREDENTIALS_VARIABLE, "").strip()
+    if not path and login_file is not None and login_file.is_file():
+        return _saved_login(login_file, scopes)
     try:
         if path:
             if not os.path.isfile(path):
@@ -169,3 +228,18 @@ def delegate(
         "MENTORSHEET_GMAIL_ACCESS_TOKEN (google-github-actions/auth with token_format: "
         "access_token and access_token_subject)."
     )
+
+
+def _saved_login(path: Path, scopes: list[str]) -> Credentials:
+    try:
+        credentials = google.oauth2.credentials.Credentials.from_authorized_user_file(  # type: ignore[no-untyped-call]
+            str(path), scopes=scopes
+        )
+    except (OSError, ValueError):
+        # The library's text may quote the file (a refresh token): dropped, never chained.
+        raise CredentialsError(
+            f"The saved sign-in at {path} is not usable: run `mentorsheet login` again."
+        ) from None
+    if not isinstance(credentials, Credentials):  # pragma: no cover - google-auth contract
+        raise CredentialsError(NO_CREDENTIALS)
+    return credentials

@@ -143,6 +143,55 @@ def doctor(config_path: str | None, spreadsheet: str | None, verbose: int, quiet
     sys.exit(EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED)
 
 
+@main.command()
+@click.option(
+    "--client-secrets",
+    "client_secrets",
+    type=click.Path(dir_okay=False),
+    envvar="MENTORSHEET_OAUTH_CLIENT",
+    required=True,
+    help="The JSON of a 'Desktop app' OAuth client (Google Cloud console).",
+)
+@click.option(
+    "--save-to",
+    type=click.Path(dir_okay=False),
+    help="Where to save the sign-in. Default: the user's config folder.",
+)
+@_common
+def login(
+    client_secrets: str,
+    save_to: str | None,
+    config_path: str | None,
+    spreadsheet: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Sign in as the programme mailbox (no Workspace admin needed); saved for later runs."""
+    from pathlib import Path
+
+    from mentorsheet.adapters.google_auth import default_login_path
+    from mentorsheet.adapters.google_login import login as sign_in
+    from mentorsheet.adapters.google_login import read_client_config
+
+    ctx = _context(config_path, spreadsheet, verbose, quiet)
+    try:
+        config = ctx.config()
+        path = sign_in(
+            read_client_config(Path(client_secrets)),
+            account=config.mail.sender,
+            path=Path(save_to) if save_to else default_login_path(),
+        )
+    except MentorsheetError as exc:
+        ctx.fail(exc)
+    if ctx.verbosity >= 0:
+        ctx.console.print(
+            f"Signed in. Saved to {path} (readable by you only); Sheets and Gmail now act as "
+            f"the account you signed in with — mail.sender is {config.mail.sender}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _run_command(command: Command) -> click.Command:
     docs = {
         "propose": "Propose new pairings (appended as Proposed, or Approved with auto_approve).",
