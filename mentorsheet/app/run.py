@@ -284,14 +284,16 @@ class Runner:
             self._finish(session, report)
         return dataclasses.replace(report, stats=session.stats)
 
-    def _delivery(self, session: WorkbookSession, run: _Run, log: DeliveryLog) -> Delivery:
+    def _delivery(
+        self, session: WorkbookSession, run: _Run, log: DeliveryLog, progress: Progress
+    ) -> Delivery:
         return Delivery(
             session,
             self._by_name,
             at=run.at,
             flush_every=self.config.mail.flush_every,
             time_left=send_window(self.clock, run.at.now, self.config.workbook.lease_minutes),
-            progress=self.progress if log is run.log else None,
+            progress=progress,
             log=log,
         )
 
@@ -318,7 +320,8 @@ class Runner:
             run.dry_previews.extend(rendered.preview for _queued, rendered in items)
             run.pairings_after = tuple(plan.pairings.values())
         else:
-            self._delivery(session, run, run.log).run(Batch(plan.new_rows, plan.marks, items))
+            delivery = self._delivery(session, run, run.log, self.progress)
+            delivery.run(Batch(plan.new_rows, plan.marks, items))
             run.pairings_after = settle(
                 plan,
                 skipped=run.log.marks_skipped,
@@ -346,7 +349,8 @@ class Runner:
         if run.dry_run:
             run.dry_digest = rendered.preview
             return
-        self._delivery(session, run, run.digest_log).run(Batch(items=[(queued, rendered)]))
+        delivery = self._delivery(session, run, run.digest_log, NoProgress())
+        delivery.run(Batch(items=[(queued, rendered)]))
 
     def _finish(self, session: WorkbookSession, report: RunReport) -> None:
         finished = report.finished or self.clock()

@@ -55,8 +55,6 @@ from mentorsheet.core.model import (
 )
 from mentorsheet.core.schema import PAIRINGS, PC, PairingColumn, Status
 
-STEPS = frozenset({"propose", "intro", "status", "digest"})  # what a command may ask for
-
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
 
 # The Pairing field each cell a delivery step writes is read back into.
