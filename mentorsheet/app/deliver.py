@@ -1,16 +1,17 @@
 """Exactly-once delivery: mark, send once, record; doubt goes to a person, never a resend.
 
-No channel has an idempotency key (Gmail has none), so the workbook is the
-ledger, for introductions, reminders and the digest alike. What each step
+Gmail has no idempotency key (and no channel is relied on to have one), so
+the workbook is the ledger, for introductions, reminders and the digest alike. What each step
 writes comes from one table, :data:`~mentorsheet.core.messages.DELIVERY_STEPS`;
 this loop applies it and calls the channel, and knows nothing of email.
 
 1. *Mark before*: before anything is sent, one durable write holds the run's
-   status changes, new rows and the mark of every queued message (an intro
-   becomes ``Sending intro``; a reminder is pre-recorded in ``Reminders
-   sent`` and ``Last reminder on``; the digest's marker is set to the day).
-   A row staff changed since the read is skipped by the store, and its
-   message is not sent.
+   status changes, its new rows and the mark of every queued intro and
+   reminder (an intro becomes ``Sending intro``; a reminder is pre-recorded
+   in ``Reminders sent`` and ``Last reminder on``). A row staff changed since
+   the read is skipped by the store, and its message is not sent. The
+   digest's mark is its marker (``digest`` = the day), set just before it is
+   sent.
 2. *Send once*: each message is sent once. A failure after which it may
    have gone out (timeout, reset, 5xx, lost response) is never retried: it
    is *doubt*, and doubt goes to a person -- the intro becomes ``Check
@@ -19,16 +20,17 @@ this loop applies it and calls the channel, and knows nothing of email.
    ``Approved``, rechecked against the sheet so a staff change meanwhile is
    not undone; a reminder's record and the digest's marker are restored), so
    a later run sends it.
-3. *Record after*: results are flushed every ``mail.flush_every`` sends. A
-   run that dies leaves ``Sending intro`` behind, which the next run turns
-   into ``Check intro`` (never a resend); a reminder pre-recorded but not
-   sent is simply not sent again (at most once beats twice in someone's
-   inbox).
+3. *Record after*: results are flushed every ``mail.flush_every`` sends that
+   have one to record (intros: a sent reminder or digest is recorded by its
+   mark already), and at the end of the batch. A run that dies leaves
+   ``Sending intro`` behind, which the next run turns into ``Check intro``
+   (never a resend); a reminder pre-recorded but not sent is simply not sent
+   again (at most once beats twice in someone's inbox).
 
-Sending stops while a quarter of the run's lease is left (:data:`SEND_WINDOW`):
-past the lease another run may take over, find ``Sending intro`` and have
-staff send again. What is left unsent for lack of time is given back, as if
-certainly not sent, for the next run.
+Intros and reminders stop while a quarter of the run's lease is left
+(:data:`SEND_WINDOW`): past the lease another run may take over, find
+``Sending intro`` and have staff send again. What is left unsent for lack of
+time is given back, as if certainly not sent, for the next run.
 """
 
 from __future__ import annotations
