@@ -73,8 +73,8 @@ class RunInProgressError(MentorsheetError):
     """Another run holds the lease or lock; this run did nothing."""
 
 
-class MailError(MentorsheetError):
-    """A message could not be sent.
+class DeliveryError(MentorsheetError):
+    """A message could not be delivered on its channel (email, or any other).
 
     ``may_have_sent`` says whether the message could have gone out anyway
     (a timeout, a reset connection, a 5xx, a lost response). When it is true
@@ -84,6 +84,10 @@ class MailError(MentorsheetError):
     def __init__(self, message: str, *, may_have_sent: bool) -> None:
         self.may_have_sent = may_have_sent
         super().__init__(message)
+
+
+class MailError(DeliveryError):
+    """An email could not be sent (see :class:`DeliveryError` for ``may_have_sent``)."""
 
 
 class TemplateError(UsageError):

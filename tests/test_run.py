@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from mentorsheet.adapters.channels.base import Rendered
+from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.app.run import Runner
 from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
-from mentorsheet.errors import MissingHeaderError, TemplateError
+from mentorsheet.core.messages import OutgoingMessage
+from mentorsheet.errors import InvalidFieldError, MissingHeaderError, TemplateError
 from tests.workbooks import (
     Clock,
     make_config,
@@ -379,3 +382,55 @@ def test_formulas_in_the_tabs_read_are_flagged_on_problems(tmp_path: Path) -> No
     assert [(p["Tab"], p["Row"], p["Column"], p["Value"]) for p in flagged] == [
         ("Mentees", "2", "Name", "=Mentors!A2")
     ]
+
+
+class RefusesOne:
+    """The email channel, except that one pairing's intro cannot be written."""
+
+    def __init__(self, config: Config, refused: str) -> None:
+        self.inner = EmailChannel(
+            OutboxSender(Path(config.mail.outbox_dir)), build_composer(config)
+        )
+        self.refused = refused
+        self.name = self.inner.name
+        self.noun = self.inner.noun
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def check(self) -> None:
+        self.inner.check()
+
+    def render(self, message: OutgoingMessage) -> Rendered:
+        if message.pairing_id == self.refused:
+            raise InvalidFieldError("mentor name 'A\\x07da' contains a control character")
+        return self.inner.render(message)
+
+    def send(self, rendered: Rendered) -> str:
+        return self.inner.send(rendered)
+
+
+def test_a_message_that_cannot_be_written_is_reported_and_its_row_left_alone(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path, mail={"max_per_run": 2})
+    rows = [
+        pairing(f"P-{n}", "Approved", f"m{n}@example.net", **{"Proposed on": f"2026-10-0{n}"})
+        for n in (1, 2, 3)
+    ]
+    path = Path(config.workbook.path)
+    write_xlsx(path, config, mentors=[mentor("Ada", "ada@example.org", "Python", 3)], pairings=rows)
+    report = Runner(
+        config=config,
+        store=XlsxStore(path, config.workbook),
+        channels=[RefusesOne(config, "P-2")],
+        clock=Clock(MONDAY),
+    ).run("intro")
+    assert report.ok
+    assert [s.pairing_id for s in report.sends] == ["P-1", "P-3"]
+    assert report.left_for_next_run == 0  # the refused one took no place in the budget
+    statuses = {r["Pairing ID"]: r["Status"] for r in pairings(config)}
+    assert statuses == {"P-1": "Awaiting contact", "P-2": "Approved", "P-3": "Awaiting contact"}
+    [problem] = read_xlsx_tab(path, "Problems")
+    assert (problem["Tab"], problem["Row"], problem["Value"]) == ("Pairings", "3", "P-2")
+    assert problem["Problem"].startswith("no email could be written for this pairing: mentor name")

@@ -1,73 +1,62 @@
 """The run: the one place that sequences I/O.
 
-One read of the workbook, then the steps the command asks for (propose,
-status, intro, digest), then bounded writes and one Runs row::
+One read of the workbook, a pure plan of the steps the command asks for
+(propose, status, intro, digest: :mod:`mentorsheet.core.plan`), the
+exactly-once delivery of the planned messages (:mod:`mentorsheet.app.deliver`,
+which explains the protocol), then one Runs row::
 
-    session (lease) ─► read ─► decide (pure core) ─► write #1 ─► send … flush ─► digest ─► finish
+    session (lease) ─► read ─► plan (pure core) ─► render ─► mark (write #1)
+        ─► send … flush ─► digest ─► finish
 
-Exactly once, for introductions and reminders alike, uses the workbook as the
-ledger because Gmail has no idempotency key:
-
-1. *Before* anything is sent, one write marks every intro of the batch
-   ``Sending intro`` and pre-records every reminder (``Reminders sent`` and
-   ``Last reminder on``). A row staff changed since the read is skipped by
-   the store and not sent.
-2. Each message is sent once. A failure after which it may have gone out
-   (timeout, reset, 5xx, lost response) is never retried: the intro becomes
-   ``Check intro`` for staff; a reminder stays recorded as sent.
-3. Results are flushed every ``mail.flush_every`` sends. A run that dies
-   leaves ``Sending intro`` behind, which the next run turns into
-   ``Check intro`` (never a resend); a reminder pre-recorded but not sent is
-   simply not sent again (at most once beats twice in someone's inbox).
-
-The digest uses a marker (``digest`` = the day) written before it is sent.
+A template typo fails before the session opens. Every queued message is
+rendered by its channel before the first write: one that cannot be written
+is reported on Problems and its row left as it is, alone. The digest is
+planned once the other messages are delivered, from the pairings as they
+then stand, and delivered the same way (its mark is the ``digest`` marker).
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import os
 import socket
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, tzinfo
-from email.message import EmailMessage
-from typing import Literal, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
+from mentorsheet.adapters.channels.base import Channel, Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
-from mentorsheet.adapters.workbook.contract import (
-    PairingUpdate,
-    RequestStats,
-    WorkbookSession,
-    WorkbookStore,
+from mentorsheet.adapters.workbook.contract import RequestStats, WorkbookSession, WorkbookStore
+from mentorsheet.app.deliver import (
+    Batch,
+    Delivery,
+    DeliveryLog,
+    NoProgress,
+    Progress,
+    SendOutcome,
+    send_window,
 )
 from mentorsheet.config import Config
-from mentorsheet.core.digest import (
-    DigestSummary,
-    build_digest,
-    digest_due,
-    render_markdown,
-    render_text,
-)
-from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
-from mentorsheet.core.matching import propose_pairings
-from mentorsheet.core.model import (
-    MatchResult,
-    Mentee,
-    Mentor,
-    Pairing,
-    Problem,
-    Programme,
-    Proposal,
-    ReminderDue,
-    StatusChange,
-    StatusPlan,
-)
+from mentorsheet.core.digest import DigestSummary
+from mentorsheet.core.lifecycle import BusinessCalendar
+from mentorsheet.core.messages import LedgerKey, OutgoingMessage
+from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
-from mentorsheet.core.schema import PAIRINGS, Status
-from mentorsheet.errors import InvalidFieldError, MailError, MentorsheetError
+from mentorsheet.core.plan import (
+    DigestPlan,
+    Moment,
+    Queued,
+    RunPlan,
+    local_stamp,
+    plan_digest,
+    plan_run,
+    settle,
+)
+from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.errors import InvalidFieldError, MentorsheetError
 
 Command = Literal["propose", "intro", "status", "digest", "run"]
 COMMANDS: tuple[Command, ...] = ("propose", "intro", "status", "digest", "run")
@@ -80,53 +69,8 @@ _STEPS: Mapping[Command, frozenset[str]] = {
     "run": frozenset({"propose", "intro", "status", "digest"}),
 }
 
-DIGEST_MARKER = "digest"
-SEND_WINDOW = 0.75  # of the lease: when sending stops, to finish well inside it
-
-
-class Progress(Protocol):
-    """What the run reports sending progress to (a rich bar on a terminal, or nothing)."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, description: str) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-class _NoProgress:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, description: str) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
 
 @dataclass(frozen=True)
-class Preview:
-    """An email that was (or, in a dry run, would be) sent."""
-
-    kind: Literal["intro", "reminder", "digest"]
-    pairing_id: str
-    to: str
-    cc: str
-    subject: str
-    first_lines: str
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    kind: Literal["intro", "reminder", "digest"]
-    pairing_id: str
-    result: Literal["sent", "check", "not sent", "skipped"]
-    detail: str = ""
-    message_id: str = ""
-
-
-@dataclass
 class RunReport:
     """What a run did, for the CLI's summary, the Runs row and the tests."""
 
@@ -173,569 +117,254 @@ class RunReport:
         return "ok"
 
 
-def pairing_id(mentee_email: str, mentor_email: str, day: date, taken: Iterable[str]) -> str:
-    """A stable ID for a new pairing: the same pair on the same day gets the same ID.
-
-    Stable IDs make a retried append detectable (the store skips IDs already
-    there); ``taken`` avoids a clash with an older pairing of the same pair.
-    """
-    used = set(taken)
-    digest = hashlib.sha256(f"{mentee_email}|{mentor_email}|{day.isoformat()}".encode()).hexdigest()
-    base = f"P-{day:%Y%m%d}-{digest[:6].upper()}"
-    candidate, n = base, 1
-    while candidate in used:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
 def holder_name(now: datetime) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{now.isoformat(timespec='seconds')}"
 
 
-def _fmt_moment(moment: datetime, zone: tzinfo) -> str:
-    # In the programme's time zone, with its offset: what staff expect to read,
-    # and still exact for the next run.
-    return moment.astimezone(zone).isoformat(timespec="seconds")
+class _Renderer:
+    """Renders each message on its channel once, before the first write; keeps the result."""
 
+    def __init__(self, channels: Mapping[str, Channel]) -> None:
+        self._channels = channels
+        self._rendered: dict[LedgerKey, Rendered] = {}
 
-def _proposal_row(proposal: Proposal, pid: str, status: Status, today: date) -> dict[str, str]:
-    return {
-        "Pairing ID": pid,
-        "Status": status.value,
-        "Mentee": proposal.mentee.name,
-        "Mentee email": proposal.mentee.email,
-        "Mentor": proposal.mentor.name,
-        "Mentor email": proposal.mentor.email,
-        "Route": proposal.mentee.route.value,
-        "Score": f"{proposal.score:.2f}",
-        "Why": proposal.why,
-        "Proposed on": today.isoformat(),
-        "Reminders sent": "0",
-    }
+    def refuse(self, message: OutgoingMessage) -> str | None:
+        channel = self._channels[message.channel]
+        try:
+            self._rendered[message.key] = channel.render(message)
+        except InvalidFieldError as exc:
+            return f"no {channel.noun} could be written for this pairing: {exc}"
+        return None
 
-
-def _pairing_from_proposal(proposal: Proposal, pid: str, status: Status, today: date) -> Pairing:
-    return Pairing(
-        row=0,
-        pairing_id=pid,
-        status=status,
-        mentee_name=proposal.mentee.name,
-        mentee_email=proposal.mentee.email,
-        mentor_name=proposal.mentor.name,
-        mentor_email=proposal.mentor.email,
-        route=proposal.mentee.route,
-        score=proposal.score,
-        why=proposal.why,
-        proposed_on=today,
-    )
-
-
-def _preview(
-    kind: Literal["intro", "reminder", "digest"], pid: str, message: EmailMessage
-) -> Preview:
-    body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
-    lines = [line for line in str(text).splitlines() if line.strip()][:3]
-    return Preview(
-        kind=kind,
-        pairing_id=pid,
-        to=str(message.get("To", "")),
-        cc=str(message.get("Cc", "")),
-        subject=str(message.get("Subject", "")),
-        first_lines="\n".join(lines),
-    )
-
-
-class _Ledger:
-    """Collects cell updates per Pairing ID, merged, each with the status it expects."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, dict[str, str]] = defaultdict(dict)
-        self._expect: dict[str, str | None] = {}
-        self._recheck: set[str] = set()
-
-    def add(
-        self, pid: str, values: Mapping[str, str], expect: str | None, *, recheck: bool = False
-    ) -> None:
-        self._values[pid].update(values)
-        self._expect.setdefault(pid, expect)
-        if recheck:
-            self._recheck.add(pid)
-
-    def drain(self) -> list[PairingUpdate]:
-        updates = [
-            PairingUpdate(pid, dict(values), self._expect.get(pid), recheck=pid in self._recheck)
-            for pid, values in self._values.items()
-        ]
-        self._values.clear()
-        self._expect.clear()
-        self._recheck.clear()
-        return updates
-
-    def __len__(self) -> int:
-        return len(self._values)
+    def rendered(self, queued: Queued) -> Rendered:
+        return self._rendered[queued.message.key]
 
 
 @dataclass
+class _Run:
+    """What one run has found and done so far; the report is built from it once, at the end."""
+
+    command: Command
+    dry_run: bool
+    at: Moment
+    pairings_tab: str
+    parsed_problems: tuple[Problem, ...] = ()
+    plan: RunPlan | None = None
+    dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
+    dry_digest: Preview | None = None
+    log: DeliveryLog = field(default_factory=DeliveryLog)
+    pairings_after: tuple[Pairing, ...] = ()
+    digest: DigestPlan | None = None
+    digest_log: DeliveryLog = field(default_factory=DeliveryLog)
+    error: str = ""
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return [*self.log.marks_skipped.items(), *self.log.results_skipped]
+
+    def problems(self) -> list[Problem]:
+        skipped = [
+            Problem(
+                tab=self.pairings_tab,
+                row=None,
+                column=PC.PAIRING_ID.value,
+                value=pid,
+                problem=f"not updated this run: {reason}",
+            )
+            for pid, reason in self.skipped()
+        ]
+        refused = self.plan.problems if self.plan is not None else ()
+        return [*self.parsed_problems, *refused, *skipped]
+
+    def digest_note(self) -> str:
+        if self.digest is None:
+            return ""
+        if self.digest.queued is None:
+            return self.digest.note
+        if self.dry_run:
+            return "would be sent" if self.dry_digest is not None else ""
+        for delivered in self.digest_log.delivered:
+            outcome = delivered.outcome
+            return "sent" if outcome.result == "sent" else f"not confirmed sent: {outcome.detail}"
+        return ""
+
+    def report(self, finished: datetime) -> RunReport:
+        plan = self.plan
+        delivered = [*self.log.delivered, *self.digest_log.delivered]
+        skipped_marks = self.log.marks_skipped
+        return RunReport(
+            command=self.command,
+            dry_run=self.dry_run,
+            started=self.at.now,
+            finished=finished,
+            match=plan.match if plan is not None else MatchResult(),
+            proposals_written=len(plan.new_rows) if plan is not None else 0,
+            status_changes=[
+                c
+                for c in (plan.changes if plan is not None else ())
+                if c.pairing.pairing_id not in skipped_marks
+            ],
+            previews=[
+                *self.dry_previews,
+                *([self.dry_digest] if self.dry_digest is not None else []),
+                *(d.preview for d in delivered if d.preview is not None),
+            ],
+            sends=[d.outcome for d in delivered if d.listed],
+            left_for_next_run=(plan.left_for_next_run if plan is not None else 0)
+            + self.log.left_for_next_run,
+            digest=self.digest.summary if self.digest is not None else None,
+            digest_sent=any(d.outcome.result == "sent" for d in self.digest_log.delivered),
+            digest_note=self.digest_note(),
+            problems=self.problems(),
+            skipped_writes=[f"{pid}: {reason}" for pid, reason in self.skipped()],
+            error=self.error,
+            pairings_after=self.pairings_after,
+        )
+
+
+@dataclass(kw_only=True)
 class Runner:
-    """Runs one command against a store and a sender. Everything it touches is passed in."""
+    """Runs one command against a store and its channels. Everything it touches is passed in.
+
+    ``sender`` and ``composer`` together are shorthand for the email channel.
+    """
 
     config: Config
     store: WorkbookStore
-    sender: MailSender
-    composer: Composer
     clock: Callable[[], datetime]
-    progress: Progress = field(default_factory=_NoProgress)
+    channels: Sequence[Channel] = ()
+    sender: MailSender | None = None
+    composer: Composer | None = None
+    progress: Progress = field(default_factory=NoProgress)
+    _by_name: dict[str, Channel] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        channels = list(self.channels)
+        if self.sender is not None or self.composer is not None:
+            if self.sender is None or self.composer is None:
+                raise ValueError("a sender and a composer go together (the email channel)")
+            channels.append(EmailChannel(self.sender, self.composer))
+        if not channels:
+            raise ValueError("a run needs a channel (or a sender and a composer)")
+        self._by_name = {channel.name: channel for channel in channels}
 
     def run(self, command: Command, *, dry_run: bool = False) -> RunReport:
         started = self.clock()
-        report = RunReport(command=command, dry_run=dry_run, started=started)
         steps = _STEPS[command]
         # A template typo must fail before anything is written or sent.
         if steps & {"intro", "status", "digest"}:
-            self.composer.check()
+            for channel in self._by_name.values():
+                channel.check()
         with self.store.session(holder_name(started), dry_run=dry_run) as session:
             raw = session.read()
             calendar = BusinessCalendar.from_config(self.config.schedule)
             today = calendar.local_date(started)
             programme = parse_workbook(raw, self.config, today=today)
-            report.problems.extend(programme.problems)
+            run = _Run(
+                command,
+                dry_run,
+                Moment(started, today, self.config.schedule.zone),
+                self.config.workbook.tab_title(PAIRINGS),
+                parsed_problems=programme.problems,
+            )
             try:
-                self._steps(session, programme, steps, report, calendar, today, dry_run)
+                self._steps(session, run, programme, steps, calendar)
             except MentorsheetError as exc:
-                report.error = str(exc)
+                run.error = str(exc)
             except Exception as exc:
                 # A bug: record the failed run, then let it surface. (A kill or
                 # Ctrl-C is not caught: it records nothing, like a real crash.)
-                report.error = f"unexpected {type(exc).__name__}: {exc}"
-                self._close(session, report, dry_run)
+                run.error = f"unexpected {type(exc).__name__}: {exc}"
+                self._close(session, run)
                 raise
-            self._close(session, report, dry_run)
-        return report
+            return self._close(session, run)
 
-    def _close(self, session: WorkbookSession, report: RunReport, dry_run: bool) -> None:
-        report.finished = self.clock()
-        if not dry_run:
+    def _close(self, session: WorkbookSession, run: _Run) -> RunReport:
+        report = run.report(finished=self.clock())
+        if not run.dry_run:
             self._finish(session, report)
-        report.stats = session.stats
+        return dataclasses.replace(report, stats=session.stats)
 
-    # -- the steps --------------------------------------------------------------
+    def _delivery(
+        self, session: WorkbookSession, run: _Run, log: DeliveryLog, progress: Progress
+    ) -> Delivery:
+        return Delivery(
+            session,
+            self._by_name,
+            at=run.at,
+            flush_every=self.config.mail.flush_every,
+            time_left=send_window(self.clock, run.at.now, self.config.workbook.lease_minutes),
+            progress=progress,
+            log=log,
+        )
 
     def _steps(
         self,
         session: WorkbookSession,
+        run: _Run,
         programme: Programme,
         steps: frozenset[str],
-        report: RunReport,
         calendar: BusinessCalendar,
-        today: date,
-        dry_run: bool,
     ) -> None:
-        now = report.started
-        pairings = {p.pairing_id: p for p in programme.pairings}
-        mentors = {m.email: m for m in programme.mentors}
-        mentees = {m.email: m for m in programme.mentees}
-        as_read = {p.pairing_id: p for p in programme.pairings}
-        ledger = _Ledger()
-
-        # Status first: it frees no places (only staff do), but a stale
-        # "Sending intro" must become "Check intro" before intros are chosen.
-        # The digest reports what is overdue even when only `digest` runs.
-        full_plan = plan_status(
-            programme.pairings, now=now, schedule=self.config.schedule, calendar=calendar
+        renderer = _Renderer(self._by_name)
+        plan = plan_run(
+            programme,
+            config=self.config,
+            steps=steps,
+            calendar=calendar,
+            now=run.at.now,
+            refuse=renderer.refuse,
         )
-        plan = full_plan
-        if "status" not in steps:
-            # Only the safety transition belongs to every command that sends intros.
-            plan = StatusPlan(
-                changes=tuple(
-                    c
-                    for c in plan.changes
-                    if "intro" in steps and c.pairing.status == Status.SENDING_INTRO
-                )
-            )
-        for change in plan.changes:
-            ledger.add(
-                change.pairing.pairing_id,
-                {"Status": change.new_status.value},
-                change.pairing.status.value,
-            )
-            pairings[change.pairing.pairing_id] = replace(change.pairing, status=change.new_status)
-            report.status_changes.append(change)
-
-        # Proposals. The matcher also explains the unpaired, which the digest needs.
-        new_rows: list[dict[str, str]] = []
-        if steps & {"propose", "digest"}:
-            report.match = propose_pairings(programme, today=today)
-        budget = self.config.mail.max_per_run
-        # Every email is composed before anything is written: a row whose
-        # email cannot be written is reported and left as it is, alone.
-        intro_messages: list[tuple[str, EmailMessage]] = []
-
-        def compose_intro(pairing: Pairing) -> EmailMessage | None:
-            found = self._compose_intros([pairing], mentors, mentees, now, report)
-            return found[0][1] if found else None
-
-        if "propose" in steps:
-            taken = set(pairings)
-            for proposal in report.match.proposals:
-                pid = pairing_id(proposal.mentee.email, proposal.mentor.email, today, taken)
-                taken.add(pid)
-                status = Status.APPROVED if self.config.matching.auto_approve else Status.PROPOSED
-                pairing = _pairing_from_proposal(proposal, pid, status, today)
-                if status == Status.APPROVED and "intro" in steps:
-                    if len(intro_messages) >= budget:
-                        report.left_for_next_run += 1
-                    elif message := compose_intro(replace(pairing, status=Status.SENDING_INTRO)):
-                        # Written straight as "Sending intro": the mark precedes the send.
-                        pairing = replace(pairing, status=Status.SENDING_INTRO)
-                        intro_messages.append((pid, message))
-                new_rows.append(_proposal_row(proposal, pid, pairing.status, today))
-                pairings[pid] = pairing
-            report.proposals_written = len(new_rows)
-
-        # Intros: every Approved pairing, oldest first, up to the per-run cap.
-        if "intro" in steps:
-            approved = sorted(
-                (p for p in pairings.values() if p.status == Status.APPROVED),
-                key=lambda p: (p.proposed_on or date.min, p.pairing_id),
-            )
-            for pairing in approved:
-                if pairing.pairing_id not in as_read:
-                    continue  # this run's new rows were dealt with above
-                if len(intro_messages) >= budget:
-                    report.left_for_next_run += 1
-                    continue
-                message = compose_intro(pairing)
-                if message is None:
-                    continue
-                ledger.add(pairing.pairing_id, {"Status": Status.SENDING_INTRO.value}, "Approved")
-                pairings[pairing.pairing_id] = replace(pairing, status=Status.SENDING_INTRO)
-                intro_messages.append((pairing.pairing_id, message))
-
-        # Reminders share the cap; pre-recorded in the same write as the intro marks.
-        reminder_messages: list[tuple[ReminderDue, EmailMessage]] = []
-        if "status" in steps:
-            for due in plan.reminders:
-                if len(intro_messages) + len(reminder_messages) >= budget:
-                    report.left_for_next_run += 1
-                    continue
-                composed = self._compose_reminders([due], mentors, now, report)
-                if not composed:
-                    continue
-                current = pairings[due.pairing.pairing_id]
-                ledger.add(
-                    current.pairing_id,
-                    {"Reminders sent": str(due.number), "Last reminder on": today.isoformat()},
-                    as_read[current.pairing_id].status.value,
-                )
-                pairings[current.pairing_id] = replace(
-                    current, reminders_sent=due.number, last_reminder_on=today
-                )
-                reminder_messages.extend(composed)
-
-        if dry_run:
-            report.previews.extend(_preview("intro", pid, m) for pid, m in intro_messages)
-            report.previews.extend(
-                _preview("reminder", due.pairing.pairing_id, m) for due, m in reminder_messages
-            )
+        run.plan = plan
+        items = [(queued, renderer.rendered(queued)) for queued in plan.queue]
+        if run.dry_run:
+            run.dry_previews.extend(rendered.preview for _queued, rendered in items)
+            run.pairings_after = tuple(plan.pairings.values())
         else:
-            # Durable before any send; with nothing to send, the store may keep it
-            # for its next save (the digest marker or the finish).
-            sending = bool(intro_messages or reminder_messages)
-            outcome = (
-                session.write(new_rows, ledger.drain(), durable=sending)
-                if new_rows or len(ledger)
-                else None
+            delivery = self._delivery(session, run, run.log, self.progress)
+            delivery.run(Batch(plan.new_rows, plan.marks, items))
+            run.pairings_after = settle(
+                plan,
+                skipped=run.log.marks_skipped,
+                outcomes=[(d.queued, d.effect, d.outcome.message_id) for d in run.log.delivered],
+                at=run.at,
             )
-            skipped = {s.pairing_id: s.reason for s in outcome.skipped} if outcome else {}
-            for pid, reason in skipped.items():
-                self._note_skip(report, pid, reason)
-                report.status_changes = [
-                    c for c in report.status_changes if c.pairing.pairing_id != pid
-                ]
-                # What the workbook holds is unknown to us now: show it as read.
-                if pid in as_read:
-                    pairings[pid] = as_read[pid]
-                else:
-                    pairings.pop(pid, None)
-            intro_messages = [(pid, m) for pid, m in intro_messages if pid not in skipped]
-            reminder_messages = [
-                (due, m) for due, m in reminder_messages if due.pairing.pairing_id not in skipped
-            ]
-            self._send_all(session, intro_messages, reminder_messages, pairings, report, now)
-
-        report.pairings_after = tuple(pairings.values())
         if "digest" in steps:
-            self._digest(session, programme, full_plan, report, today, now, dry_run)
-
-    def _compose_intros(
-        self,
-        queue: Sequence[Pairing],
-        mentors: Mapping[str, Mentor],
-        mentees: Mapping[str, Mentee],
-        now: datetime,
-        report: RunReport,
-    ) -> list[tuple[str, EmailMessage]]:
-        messages = []
-        for pairing in queue:
-            try:
-                message = self.composer.intro(
-                    pairing,
-                    mentors.get(pairing.mentor_email),
-                    mentees.get(pairing.mentee_email),
-                    now=now,
-                )
-            except InvalidFieldError as exc:
-                self._note_unsendable(report, pairing, exc)
-                continue
-            messages.append((pairing.pairing_id, message))
-        return messages
-
-    def _compose_reminders(
-        self,
-        queue: Sequence[ReminderDue],
-        mentors: Mapping[str, Mentor],
-        now: datetime,
-        report: RunReport,
-    ) -> list[tuple[ReminderDue, EmailMessage]]:
-        messages = []
-        for due in queue:
-            try:
-                message = self.composer.reminder(
-                    due.pairing,
-                    mentors.get(due.pairing.mentor_email),
-                    number=due.number,
-                    business_days_waited=due.business_days_waited,
-                    now=now,
-                )
-            except InvalidFieldError as exc:
-                self._note_unsendable(report, due.pairing, exc)
-                continue
-            messages.append((due, message))
-        return messages
-
-    def _note_unsendable(self, report: RunReport, pairing: Pairing, exc: Exception) -> None:
-        report.problems.append(
-            Problem(
-                tab=self.config.workbook.tab_title(PAIRINGS),
-                row=pairing.row or None,
-                column="Pairing ID",
-                value=pairing.pairing_id,
-                problem=f"no email could be written for this pairing: {exc}",
-            )
-        )
-
-    def _note_skip(self, report: RunReport, pid: str, reason: str) -> None:
-        report.skipped_writes.append(f"{pid}: {reason}")
-        report.problems.append(
-            Problem(
-                tab=self.config.workbook.tab_title(PAIRINGS),
-                row=None,
-                column="Pairing ID",
-                value=pid,
-                problem=f"not updated this run: {reason}",
-            )
-        )
-
-    def _send_all(
-        self,
-        session: WorkbookSession,
-        intros: Sequence[tuple[str, EmailMessage]],
-        reminders: Sequence[tuple[ReminderDue, EmailMessage]],
-        pairings: dict[str, Pairing],
-        report: RunReport,
-        now: datetime,
-    ) -> None:
-        total = len(intros) + len(reminders)
-        if not total:
-            return
-        ledger = _Ledger()
-        sent_since_flush = 0
-        self.progress.start(total)
-        try:
-            for pid, message in intros:
-                self.progress.advance(f"intro {pid}")
-                pairing = pairings[pid]
-                if not self._time_to_send(report):
-                    # Certainly not sent: back to Approved for the next run.
-                    ledger.add(
-                        pid,
-                        {"Status": Status.APPROVED.value},
-                        Status.SENDING_INTRO.value,
-                        recheck=True,
-                    )
-                    pairings[pid] = replace(pairing, status=Status.APPROVED)
-                    report.left_for_next_run += 1
-                    continue
-                outcome = self._send_one("intro", pid, f"{pid}-intro", message, report)
-                if outcome.result == "sent":
-                    values = {
-                        "Status": Status.AWAITING_CONTACT.value,
-                        "Intro sent on": _fmt_moment(now, self.config.schedule.zone),
-                        "Intro message ID": outcome.message_id,
-                    }
-                    pairings[pid] = replace(
-                        pairing,
-                        status=Status.AWAITING_CONTACT,
-                        intro_sent_on=now,
-                        intro_message_id=outcome.message_id,
-                    )
-                elif outcome.result == "check":
-                    values = {"Status": Status.CHECK_INTRO.value}
-                    pairings[pid] = replace(pairing, status=Status.CHECK_INTRO)
-                else:  # certainly not sent: back to Approved, the next run tries again
-                    values = {"Status": Status.APPROVED.value}
-                    pairings[pid] = replace(pairing, status=Status.APPROVED)
-                # Moving back to Approved must not undo a staff Rejected meanwhile.
-                ledger.add(
-                    pid,
-                    values,
-                    Status.SENDING_INTRO.value,
-                    recheck=outcome.result == "not sent",
-                )
-                sent_since_flush += 1
-                if sent_since_flush >= self.config.mail.flush_every:
-                    self._flush(session, ledger, report)
-                    sent_since_flush = 0
-            for due, message in reminders:
-                pid = due.pairing.pairing_id
-                self.progress.advance(f"reminder {pid}")
-                key = f"{pid}-reminder-{due.number}"
-                if self._time_to_send(report):
-                    outcome = self._send_one("reminder", pid, key, message, report)
-                else:
-                    outcome = SendOutcome("reminder", pid, "skipped", "no time left this run")
-                    report.left_for_next_run += 1
-                if outcome.result in ("not sent", "skipped"):
-                    # Certainly not sent: give the step back so a later run sends it.
-                    ledger.add(
-                        pid,
-                        {
-                            "Reminders sent": str(due.pairing.reminders_sent),
-                            "Last reminder on": (
-                                due.pairing.last_reminder_on.isoformat()
-                                if due.pairing.last_reminder_on
-                                else ""
-                            ),
-                        },
-                        None,
-                    )
-                    pairings[pid] = replace(
-                        pairings[pid],
-                        reminders_sent=due.pairing.reminders_sent,
-                        last_reminder_on=due.pairing.last_reminder_on,
-                    )
-            if len(ledger):
-                self._flush(session, ledger, report)
-        finally:
-            self.progress.stop()
-
-    def _time_to_send(self, report: RunReport) -> bool:
-        """Whether the run's lease leaves room for another send and the flushes after it.
-
-        Past the lease another run may take over, find "Sending intro" and have
-        staff send again, so a run stops sending while a quarter of its lease is
-        left (room for a slow send, its rate-limit retries and the last write).
-        """
-        lease = timedelta(minutes=self.config.workbook.lease_minutes)
-        return self.clock() - report.started < lease * SEND_WINDOW
-
-    def _send_one(
-        self,
-        kind: Literal["intro", "reminder"],
-        pid: str,
-        key: str,
-        message: EmailMessage,
-        report: RunReport,
-    ) -> SendOutcome:
-        report.previews.append(_preview(kind, pid, message))
-        try:
-            message_id = self.sender.send(message, key=key)
-        except MailError as exc:
-            outcome = SendOutcome(
-                kind, pid, "check" if exc.may_have_sent else "not sent", detail=str(exc)
-            )
-        else:
-            outcome = SendOutcome(kind, pid, "sent", message_id=message_id)
-        report.sends.append(outcome)
-        return outcome
-
-    def _flush(self, session: WorkbookSession, ledger: _Ledger, report: RunReport) -> None:
-        # If this write fails, the rows stay "Sending intro": the next run marks
-        # them "Check intro" and nothing is sent twice. So stop here, loudly.
-        outcome = session.write([], ledger.drain())
-        for skip in outcome.skipped:
-            self._note_skip(report, skip.pairing_id, skip.reason)
+            self._digest(session, run, programme, plan)
 
     def _digest(
-        self,
-        session: WorkbookSession,
-        programme: Programme,
-        plan: StatusPlan,
-        report: RunReport,
-        today: date,
-        now: datetime,
-        dry_run: bool,
+        self, session: WorkbookSession, run: _Run, programme: Programme, plan: RunPlan
     ) -> None:
-        summary = build_digest(
-            day=today,
-            pairings=report.pairings_after,
-            plan=plan,
-            match=report.match,
-            problems=report.problems,
+        run.digest = plan_digest(
+            at=run.at,
+            pairings=run.pairings_after,
+            status=plan.status,
+            match=plan.match,
+            problems=run.problems(),
+            markers=programme.markers,
         )
-        report.digest = summary
-        last = programme.markers.get(DIGEST_MARKER)
-        if not digest_due(day=today, last_digest_day=last, summary=summary):
-            report.digest_note = (
-                "already sent today" if last == today.isoformat() else "nothing needs a person"
-            )
+        queued = run.digest.queued
+        if queued is None:
             return
-        message = self.composer.digest(
-            day=today, text=render_text(summary), markdown=render_markdown(summary), now=now
-        )
-        if dry_run:
-            report.previews.append(_preview("digest", "", message))
-            report.digest_note = "would be sent"
+        rendered = self._by_name[queued.message.channel].render(queued.message)
+        if run.dry_run:
+            run.dry_digest = rendered.preview
             return
-        session.set_marker(DIGEST_MARKER, today.isoformat())
-        outcome = self._send_one_digest(message, report, today)
-        if outcome.result == "not sent":
-            # Certainly not sent: free the day so the next run tries again.
-            session.set_marker(DIGEST_MARKER, last or "")
-
-    def _send_one_digest(
-        self, message: EmailMessage, report: RunReport, today: date
-    ) -> SendOutcome:
-        report.previews.append(_preview("digest", "", message))
-        try:
-            message_id = self.sender.send(message, key=f"digest-{today.isoformat()}")
-        except MailError as exc:
-            outcome = SendOutcome(
-                "digest", "", "check" if exc.may_have_sent else "not sent", detail=str(exc)
-            )
-            report.digest_note = f"not confirmed sent: {exc}"
-        else:
-            outcome = SendOutcome("digest", "", "sent", message_id=message_id)
-            report.digest_sent = True
-            report.digest_note = "sent"
-        report.sends.append(outcome)
-        return outcome
+        delivery = self._delivery(session, run, run.digest_log, NoProgress())
+        delivery.run(Batch(items=[(queued, rendered)]))
 
     def _finish(self, session: WorkbookSession, report: RunReport) -> None:
         finished = report.finished or self.clock()
-        run_row = {
-            "Started": _fmt_moment(report.started, self.config.schedule.zone),
-            "Finished": _fmt_moment(finished, self.config.schedule.zone),
-            "Command": report.command,
-            "Mode": "dry run" if report.dry_run else "live",
-            "Proposed": str(report.proposals_written),
-            "Intros sent": str(report.intros_sent),
-            "Overdue": str(report.overdue),
-            "Problems": str(len(report.problems)),
-            "Result": report.result_text(),
-            "Digest": report.digest_note,
+        zone = self.config.schedule.zone
+        run_row: dict[str, str] = {
+            RunColumn.STARTED: local_stamp(report.started, zone),
+            RunColumn.FINISHED: local_stamp(finished, zone),
+            RunColumn.COMMAND: report.command,
+            RunColumn.MODE: "dry run" if report.dry_run else "live",
+            RunColumn.PROPOSED: str(report.proposals_written),
+            RunColumn.INTROS_SENT: str(report.intros_sent),
+            RunColumn.OVERDUE: str(report.overdue),
+            RunColumn.PROBLEMS: str(len(report.problems)),
+            RunColumn.RESULT: report.result_text(),
+            RunColumn.DIGEST: report.digest_note,
         }
         session.finish(report.problems, run_row)

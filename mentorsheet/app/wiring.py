@@ -1,4 +1,4 @@
-"""Build the configured workbook store, mail sender and composer.
+"""Build the configured workbook store and channels (the mail sender and composer).
 
 The only place that chooses an adapter from the configuration; everything
 else receives them ready-made.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mentorsheet.adapters.channels.base import Channel
 from mentorsheet.adapters.channels.email.base import MailSender
+from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.workbook.contract import WorkbookStore
 from mentorsheet.config import Config
@@ -47,3 +49,8 @@ def build_sender(config: Config) -> MailSender:
 
 def build_composer(config: Config) -> Composer:
     return Composer(config.mail)
+
+
+def build_channels(config: Config) -> tuple[Channel, ...]:
+    """The channels a run delivers on: email (through the outbox or Gmail)."""
+    return (EmailChannel(build_sender(config), build_composer(config)),)

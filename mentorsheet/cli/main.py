@@ -207,7 +207,7 @@ def _run_command(command: Command) -> click.Command:
         dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
     ) -> None:
         from mentorsheet.app.run import Runner
-        from mentorsheet.app.wiring import build_composer, build_sender, build_store
+        from mentorsheet.app.wiring import build_channels, build_store
         from mentorsheet.cli.output import TerminalProgress, show_report, write_step_summary
 
         ctx = _context(config_path, spreadsheet, verbose, quiet)
@@ -216,8 +216,7 @@ def _run_command(command: Command) -> click.Command:
             runner = Runner(
                 config=config,
                 store=build_store(config),
-                sender=build_sender(config),
-                composer=build_composer(config),
+                channels=build_channels(config),
                 clock=_utc_now,
                 progress=TerminalProgress(ctx.console),
             )

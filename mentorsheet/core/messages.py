@@ -1,0 +1,199 @@
+"""What mentorsheet sends, whatever the channel, and the one table of delivery steps.
+
+An :class:`OutgoingMessage` says what a message *is* -- an introduction, a
+reminder or the staff digest, with the pairing, the people and the numbers
+it is about -- and nothing of how it looks: a channel (email today) renders
+it. Its :class:`LedgerKey` (pairing + step + channel, e.g.
+``P-20261102-1A2B3C/intro/email``) names the one delivery that may happen.
+
+:data:`DELIVERY_STEPS` says, for each kind of message on each channel, what
+the exactly-once delivery writes in the workbook, the ledger: the *mark*
+written before the send, and then what is written when it was sent, when it
+may have been sent (*doubt*: a person checks, it is never sent again) and
+when it certainly was not. The plan (:mod:`mentorsheet.core.plan`) writes
+the marks; the delivery loop (:mod:`mentorsheet.app.deliver`) writes the
+rest, and knows nothing else about a step. Adding a channel is adding its
+rows here and its channel module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Final, Literal
+
+from mentorsheet.core.digest import DigestSummary
+from mentorsheet.core.model import Mentee, Mentor, Pairing
+from mentorsheet.core.schema import PC, PairingColumn, Status
+
+
+class Kind(StrEnum):
+    INTRO = "intro"
+    REMINDER = "reminder"
+    DIGEST = "digest"
+
+
+EMAIL: Final = "email"
+DIGEST_MARKER: Final = "digest"  # the marker ledgering the day's digest
+
+# What became of one message: sent; "check" (it may have gone: never sent
+# again, a person looks); "not sent" (certainly not); "skipped" (not tried:
+# no time left in this run).
+Result = Literal["sent", "check", "not sent", "skipped"]
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    """Names one delivery: the pairing (or ``digest``), the step and the channel."""
+
+    scope: str  # the Pairing ID, or "digest"
+    step: str  # "intro", "reminder-2", or the digest's day
+    channel: str
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.step}/{self.channel}"
+
+    @property
+    def name(self) -> str:
+        """The message's stable name, e.g. ``P-1-intro`` (the outbox's file name)."""
+        return f"{self.scope}-{self.step}"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to send: what it is about, never how it looks."""
+
+    kind: Kind
+    channel: str
+    at: datetime  # the moment of the run (an email's Date)
+    pairing: Pairing | None = None  # intro and reminder
+    mentor: Mentor | None = None  # as on the Mentors tab, when found there
+    mentee: Mentee | None = None  # intro: as on the Mentees tab, when found there
+    number: int = 0  # reminder: its number, 1-based
+    business_days_waited: int = 0  # reminder: since the intro
+    day: date | None = None  # digest
+    summary: DigestSummary | None = None  # digest
+
+    @property
+    def pairing_id(self) -> str:
+        return self.pairing.pairing_id if self.pairing is not None else ""
+
+    @property
+    def key(self) -> LedgerKey:
+        if self.kind is Kind.DIGEST:
+            day = self.day.isoformat() if self.day is not None else ""
+            return LedgerKey(DIGEST_MARKER, day, self.channel)
+        step = f"reminder-{self.number}" if self.kind is Kind.REMINDER else str(self.kind)
+        return LedgerKey(self.pairing_id, step, self.channel)
+
+
+# --- the delivery steps ---------------------------------------------------------
+
+
+class Source(Enum):
+    """Where a value a step writes comes from."""
+
+    NOW = "the moment of the run"
+    TODAY = "the day of the run"
+    MESSAGE_ID = "the id the channel returned"
+    NUMBER = "the reminder's number"
+    BEFORE = "the value before the mark (giving the step back)"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one phase of a step writes: a Status, cells of the row, or the step's marker."""
+
+    status: Status | None = None
+    cells: tuple[tuple[PairingColumn, Source], ...] = ()
+    marker: Source | None = None
+    # Check the expected Status against the sheet as it is now: a write that
+    # moves a row back must not undo what staff did in the meantime.
+    recheck: bool = False
+
+
+NOTHING: Final = Effect()
+
+
+@dataclass(frozen=True)
+class DeliveryStep:
+    """How one kind of message is delivered exactly once on one channel."""
+
+    kind: Kind
+    channel: str
+    picks: Status | None  # the Status of the rows it is for (None: decided elsewhere)
+    mark: Effect  # written before the send, in the run's first write
+    sent: Effect
+    doubt: Effect  # it may have gone out: never sent again
+    not_sent: Effect  # certainly not sent (refused, or no time left)
+    marker: str = ""  # the marker key of a step ledgered by a marker, not a row
+    within_send_window: bool = True  # stops when the run's lease runs short
+    records_result: bool = True  # a send writes its result: counts toward mail.flush_every
+    lists_time_skip: bool = False  # one left for lack of time is listed with the sends
+
+    def after(self, result: Result) -> Effect:
+        """What is written once the outcome is known."""
+        if result == "sent":
+            return self.sent
+        if result == "check":
+            return self.doubt
+        return self.not_sent
+
+    @property
+    def marked_status(self) -> Status | None:
+        """The Status the mark leaves (what every later write of the step expects)."""
+        return self.mark.status
+
+
+DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
+    (step.kind, step.channel): step
+    for step in (
+        DeliveryStep(
+            Kind.INTRO,
+            EMAIL,
+            picks=Status.APPROVED,
+            mark=Effect(status=Status.SENDING_INTRO),
+            sent=Effect(
+                status=Status.AWAITING_CONTACT,
+                cells=((PC.INTRO_SENT_ON, Source.NOW), (PC.INTRO_MESSAGE_ID, Source.MESSAGE_ID)),
+            ),
+            doubt=Effect(status=Status.CHECK_INTRO),
+            not_sent=Effect(status=Status.APPROVED, recheck=True),
+        ),
+        # A reminder is recorded as sent before it is sent: at most once beats
+        # twice in someone's inbox, so a doubtful one stays recorded.
+        DeliveryStep(
+            Kind.REMINDER,
+            EMAIL,
+            picks=None,  # the lifecycle says which are due
+            mark=Effect(
+                cells=((PC.REMINDERS_SENT, Source.NUMBER), (PC.LAST_REMINDER_ON, Source.TODAY))
+            ),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(
+                cells=((PC.REMINDERS_SENT, Source.BEFORE), (PC.LAST_REMINDER_ON, Source.BEFORE))
+            ),
+            records_result=False,
+            lists_time_skip=True,
+        ),
+        DeliveryStep(
+            Kind.DIGEST,
+            EMAIL,
+            picks=None,
+            mark=Effect(marker=Source.TODAY),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(marker=Source.BEFORE),  # frees the day for the next run
+            marker=DIGEST_MARKER,
+            within_send_window=False,
+            records_result=False,
+        ),
+    )
+}
+
+
+def step_for(kind: Kind, channel: str) -> DeliveryStep:
+    return DELIVERY_STEPS[(kind, channel)]

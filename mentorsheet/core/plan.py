@@ -1,0 +1,501 @@
+"""The plan of a run: what to change, append, mark and send, decided from the tables alone.
+
+:func:`plan_run` takes the parsed :class:`~mentorsheet.core.model.Programme`,
+the configuration, the steps of the command, the business calendar and the
+run's moment, and returns a :class:`RunPlan`: the status changes, the new
+Pairings rows, the cell updates of the run's first write (status changes and
+the delivery *marks*, merged by pairing) and the ordered queue of messages,
+each with its delivery step (:data:`~mentorsheet.core.messages.DELIVERY_STEPS`)
+and ledger key. :func:`plan_digest` does the same for the staff digest, and
+:func:`settle` works out how the pairings stand once the outcomes are known.
+
+Nothing here reads the workbook, sends anything or looks at the clock. The
+caller may pass ``refuse``, asked about each message in queue order while
+the budget lasts: a message it refuses (one that cannot be written, say) is
+reported on Problems and left alone, and takes no place in the budget.
+
+The budget is ``mail.max_per_run``, shared by intros and reminders: new
+auto-approved pairings first, then Approved rows oldest first, then
+reminders. Every message beyond it counts as left for the next run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from mentorsheet.config import Config
+from mentorsheet.core.digest import DigestSummary, build_digest, digest_due
+from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
+from mentorsheet.core.matching import propose_pairings
+from mentorsheet.core.messages import (
+    DIGEST_MARKER,
+    EMAIL,
+    DeliveryStep,
+    Effect,
+    Kind,
+    OutgoingMessage,
+    Source,
+    step_for,
+)
+from mentorsheet.core.model import (
+    MatchResult,
+    Pairing,
+    Problem,
+    Programme,
+    Proposal,
+    ReminderDue,
+    StatusChange,
+    StatusPlan,
+)
+from mentorsheet.core.schema import PAIRINGS, PC, PairingColumn, Status
+
+Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
+
+# The Pairing field each cell a delivery step writes is read back into.
+_FIELDS: Mapping[PairingColumn, str] = {
+    PC.STATUS: "status",
+    PC.INTRO_SENT_ON: "intro_sent_on",
+    PC.INTRO_MESSAGE_ID: "intro_message_id",
+    PC.REMINDERS_SENT: "reminders_sent",
+    PC.LAST_REMINDER_ON: "last_reminder_on",
+}
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The run's moment: ``now`` and its day in the programme's zone."""
+
+    now: datetime
+    today: date
+    zone: tzinfo
+
+    def stamp(self, moment: datetime) -> str:
+        return local_stamp(moment, self.zone)
+
+
+def local_stamp(moment: datetime, zone: tzinfo) -> str:
+    """A moment as cells show it: in the programme's time zone, with its offset.
+
+    What staff expect to read, and still exact for the next run.
+    """
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """Cells to set on the Pairings row of ``pairing_id``, if its Status is still ``expect``."""
+
+    pairing_id: str
+    values: Mapping[str, str]
+    expect_status: str | None = None
+    recheck: bool = False
+
+
+class CellLedger:
+    """Collects cell updates, merged per Pairing ID (the first expectation holds)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[str, str]] = defaultdict(dict)
+        self._expect: dict[str, str | None] = {}
+        self._recheck: set[str] = set()
+
+    def add(self, update: CellUpdate) -> None:
+        pid = update.pairing_id
+        self._values[pid].update(update.values)
+        self._expect.setdefault(pid, update.expect_status)
+        if update.recheck:
+            self._recheck.add(pid)
+
+    def drain(self) -> list[CellUpdate]:
+        updates = [
+            CellUpdate(pid, dict(values), self._expect.get(pid), recheck=pid in self._recheck)
+            for pid, values in self._values.items()
+        ]
+        self._values.clear()
+        self._expect.clear()
+        self._recheck.clear()
+        return updates
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message in the send queue, with its delivery step and what its mark replaced."""
+
+    message: OutgoingMessage
+    step: DeliveryStep
+    before: Pairing | None = None  # the pairing just before the mark
+    marker_before: str = ""  # the step's marker as read
+
+    @property
+    def pairing_id(self) -> str:
+        return self.message.pairing_id
+
+
+# --- the values a step writes ---------------------------------------------------
+
+
+def _value(
+    source: Source, column: PairingColumn | None, queued: Queued, at: Moment, message_id: str
+) -> object:
+    if source is Source.NOW:
+        return at.now
+    if source is Source.TODAY:
+        return at.today
+    if source is Source.MESSAGE_ID:
+        return message_id
+    if source is Source.NUMBER:
+        return queued.message.number
+    if column is None:
+        return queued.marker_before
+    return getattr(queued.before, _FIELDS[column]) if queued.before is not None else None
+
+
+def _text(value: object, at: Moment) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return at.stamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def effect_cells(
+    effect: Effect, queued: Queued, at: Moment, message_id: str = ""
+) -> dict[str, str]:
+    """The cells ``effect`` writes, as text (Status first)."""
+    cells: dict[str, str] = {}
+    if effect.status is not None:
+        cells[PC.STATUS] = effect.status.value
+    for column, source in effect.cells:
+        cells[column] = _text(_value(source, column, queued, at, message_id), at)
+    return cells
+
+
+def effect_update(
+    effect: Effect, queued: Queued, at: Moment, message_id: str = "", *, expect: str | None
+) -> CellUpdate | None:
+    cells = effect_cells(effect, queued, at, message_id)
+    if not cells:
+        return None
+    return CellUpdate(queued.pairing_id, cells, expect, recheck=effect.recheck)
+
+
+def effect_pairing(
+    effect: Effect, pairing: Pairing, queued: Queued, at: Moment, message_id: str = ""
+) -> Pairing:
+    """``pairing`` as it stands once ``effect`` is written."""
+    changes: dict[str, Any] = {}  # field name -> value, typed by _FIELDS
+    if effect.status is not None:
+        changes["status"] = effect.status
+    for column, source in effect.cells:
+        changes[_FIELDS[column]] = _value(source, column, queued, at, message_id)
+    return dataclasses.replace(pairing, **changes) if changes else pairing
+
+
+def effect_marker(effect: Effect, queued: Queued, at: Moment) -> str | None:
+    """The marker value ``effect`` writes, or None when it writes no marker."""
+    if effect.marker is None:
+        return None
+    return _text(_value(effect.marker, None, queued, at, ""), at)
+
+
+# --- the plan ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    status: StatusPlan  # the whole lifecycle plan (the digest reports from it)
+    changes: tuple[StatusChange, ...]  # the status changes this command makes
+    match: MatchResult
+    new_rows: tuple[Mapping[str, str], ...]
+    marks: tuple[CellUpdate, ...]  # the first write: status changes and marks, by pairing
+    queue: tuple[Queued, ...]
+    left_for_next_run: int  # beyond the budget
+    problems: tuple[Problem, ...]  # messages refused
+    as_read: Mapping[str, Pairing]
+    pairings: Mapping[str, Pairing]  # after the first write: as read, then the new rows
+
+
+def pairing_id(mentee_email: str, mentor_email: str, day: date, taken: Iterable[str]) -> str:
+    """A stable ID for a new pairing: the same pair on the same day gets the same ID.
+
+    Stable IDs make a retried append detectable (the store skips IDs already
+    there); ``taken`` avoids a clash with an older pairing of the same pair.
+    """
+    used = set(taken)
+    digest = hashlib.sha256(f"{mentee_email}|{mentor_email}|{day.isoformat()}".encode()).hexdigest()
+    base = f"P-{day:%Y%m%d}-{digest[:6].upper()}"
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _proposal_row(proposal: Proposal, pid: str, status: Status, today: date) -> dict[str, str]:
+    return {
+        PC.PAIRING_ID: pid,
+        PC.STATUS: status.value,
+        PC.MENTEE: proposal.mentee.name,
+        PC.MENTEE_EMAIL: proposal.mentee.email,
+        PC.MENTOR: proposal.mentor.name,
+        PC.MENTOR_EMAIL: proposal.mentor.email,
+        PC.ROUTE: proposal.mentee.route.value,
+        PC.SCORE: f"{proposal.score:.2f}",
+        PC.WHY: proposal.why,
+        PC.PROPOSED_ON: today.isoformat(),
+        PC.REMINDERS_SENT: "0",
+    }
+
+
+def _pairing_from_proposal(proposal: Proposal, pid: str, status: Status, today: date) -> Pairing:
+    return Pairing(
+        row=0,
+        pairing_id=pid,
+        status=status,
+        mentee_name=proposal.mentee.name,
+        mentee_email=proposal.mentee.email,
+        mentor_name=proposal.mentor.name,
+        mentor_email=proposal.mentor.email,
+        route=proposal.mentee.route,
+        score=proposal.score,
+        why=proposal.why,
+        proposed_on=today,
+    )
+
+
+def _changes_for(status: StatusPlan, steps: Collection[str]) -> tuple[StatusChange, ...]:
+    if "status" in steps:
+        return status.changes
+    # Only the safety transition belongs to every command that sends intros: a
+    # stale "Sending intro" must become "Check intro" before intros are chosen.
+    if "intro" in steps:
+        return tuple(c for c in status.changes if c.pairing.status is Status.SENDING_INTRO)
+    return ()
+
+
+class _Planner:
+    def __init__(
+        self, programme: Programme, config: Config, at: Moment, refuse: Refuse, channel: str
+    ) -> None:
+        self.config = config
+        self.at = at
+        self.refuse = refuse
+        self.channel = channel
+        self.as_read = {p.pairing_id: p for p in programme.pairings}
+        self.pairings = dict(self.as_read)
+        self.mentors = {m.email: m for m in programme.mentors}
+        self.mentees = {m.email: m for m in programme.mentees}
+        self.ledger = CellLedger()
+        self.new_rows: list[dict[str, str]] = []
+        self.queue: list[Queued] = []
+        self.problems: list[Problem] = []
+        self.left = 0
+
+    def change(self, changes: Sequence[StatusChange]) -> None:
+        for change in changes:
+            pid = change.pairing.pairing_id
+            values: dict[str, str] = {PC.STATUS: change.new_status.value}
+            self.ledger.add(CellUpdate(pid, values, change.pairing.status.value))
+            self.pairings[pid] = dataclasses.replace(change.pairing, status=change.new_status)
+
+    def take(self, queued: Queued) -> bool:
+        """Queue ``queued`` if the budget has room and ``refuse`` lets it go."""
+        if len(self.queue) >= self.config.mail.max_per_run:
+            self.left += 1
+            return False
+        reason = self.refuse(queued.message)
+        if reason is not None:
+            pairing = queued.message.pairing
+            self.problems.append(
+                Problem(
+                    tab=self.config.workbook.tab_title(PAIRINGS),
+                    row=(pairing.row or None) if pairing is not None else None,
+                    column=PC.PAIRING_ID.value,
+                    value=queued.pairing_id,
+                    problem=reason,
+                )
+            )
+            return False
+        self.queue.append(queued)
+        return True
+
+    def mark(self, queued: Queued) -> None:
+        """Record ``queued``'s mark in the first write, on an existing row."""
+        pid = queued.pairing_id
+        expect = self.as_read[pid].status.value
+        update = effect_update(queued.step.mark, queued, self.at, expect=expect)
+        if update is not None:
+            self.ledger.add(update)
+        self.pairings[pid] = effect_pairing(queued.step.mark, self.pairings[pid], queued, self.at)
+
+    def intro(self, pairing: Pairing, step: DeliveryStep) -> Queued:
+        message = OutgoingMessage(
+            Kind.INTRO,
+            self.channel,
+            self.at.now,
+            pairing=pairing,
+            mentor=self.mentors.get(pairing.mentor_email),
+            mentee=self.mentees.get(pairing.mentee_email),
+        )
+        return Queued(message, step, before=pairing)
+
+    def propose(self, proposals: Sequence[Proposal], *, introduce: bool) -> None:
+        step = step_for(Kind.INTRO, self.channel)
+        status = Status.APPROVED if self.config.matching.auto_approve else Status.PROPOSED
+        taken = set(self.pairings)
+        for proposal in proposals:
+            pid = pairing_id(proposal.mentee.email, proposal.mentor.email, self.at.today, taken)
+            taken.add(pid)
+            pairing = _pairing_from_proposal(proposal, pid, status, self.at.today)
+            row = _proposal_row(proposal, pid, status, self.at.today)
+            if introduce and status is step.picks:
+                queued = self.intro(pairing, step)
+                if self.take(queued):
+                    # Written straight with its mark: the mark precedes the send.
+                    row.update(effect_cells(step.mark, queued, self.at))
+                    pairing = effect_pairing(step.mark, pairing, queued, self.at)
+            self.new_rows.append(row)
+            self.pairings[pid] = pairing
+
+    def intros(self) -> None:
+        step = step_for(Kind.INTRO, self.channel)
+        waiting = sorted(
+            (
+                p
+                for p in self.pairings.values()
+                if p.status is step.picks and p.pairing_id in self.as_read
+            ),
+            key=lambda p: (p.proposed_on or date.min, p.pairing_id),
+        )
+        for pairing in waiting:
+            queued = self.intro(pairing, step)
+            if self.take(queued):
+                self.mark(queued)
+
+    def reminders(self, due: Sequence[ReminderDue]) -> None:
+        step = step_for(Kind.REMINDER, self.channel)
+        for reminder in due:
+            message = OutgoingMessage(
+                Kind.REMINDER,
+                self.channel,
+                self.at.now,
+                pairing=reminder.pairing,
+                mentor=self.mentors.get(reminder.pairing.mentor_email),
+                number=reminder.number,
+                business_days_waited=reminder.business_days_waited,
+            )
+            queued = Queued(message, step, before=reminder.pairing)
+            if self.take(queued):
+                self.mark(queued)
+
+
+def plan_run(
+    programme: Programme,
+    *,
+    config: Config,
+    steps: Collection[str],
+    calendar: BusinessCalendar,
+    now: datetime,
+    refuse: Refuse | None = None,
+    channel: str = EMAIL,
+) -> RunPlan:
+    """Plan the steps of one command (see the module docstring).
+
+    Every message goes on ``channel``: email today, the channel of every
+    delivery step in :data:`~mentorsheet.core.messages.DELIVERY_STEPS`.
+    """
+    at = Moment(now, calendar.local_date(now), config.schedule.zone)
+    status = plan_status(programme.pairings, now=now, schedule=config.schedule, calendar=calendar)
+    planner = _Planner(programme, config, at, refuse or (lambda _message: None), channel)
+    # Status first: it frees no places (only staff do), but a stale "Sending
+    # intro" must become "Check intro" before intros are chosen.
+    changes = _changes_for(status, steps)
+    planner.change(changes)
+    # The matcher also explains the unpaired, which the digest needs.
+    wants_match = "propose" in steps or "digest" in steps
+    match = propose_pairings(programme, today=at.today) if wants_match else MatchResult()
+    if "propose" in steps:
+        planner.propose(match.proposals, introduce="intro" in steps)
+    if "intro" in steps:
+        planner.intros()
+    if "status" in steps:
+        planner.reminders(status.reminders)
+    return RunPlan(
+        status=status,
+        changes=changes,
+        match=match,
+        new_rows=tuple(planner.new_rows),
+        marks=tuple(planner.ledger.drain()),
+        queue=tuple(planner.queue),
+        left_for_next_run=planner.left,
+        problems=tuple(planner.problems),
+        as_read=planner.as_read,
+        pairings=planner.pairings,
+    )
+
+
+def settle(
+    plan: RunPlan,
+    *,
+    skipped: Collection[str],
+    outcomes: Iterable[tuple[Queued, Effect, str]],
+    at: Moment,
+) -> tuple[Pairing, ...]:
+    """The pairings once the first write and the sends are done.
+
+    ``skipped`` are the rows the first write skipped: what the workbook holds
+    there is unknown now, so they are shown as read. ``outcomes`` are the
+    queued messages with the effect written after each and its message id.
+    """
+    pairings = dict(plan.pairings)
+    for pid in skipped:
+        if pid in plan.as_read:
+            pairings[pid] = plan.as_read[pid]
+        else:
+            pairings.pop(pid, None)
+    for queued, effect, message_id in outcomes:
+        current = pairings.get(queued.pairing_id)
+        if current is not None:
+            pairings[queued.pairing_id] = effect_pairing(effect, current, queued, at, message_id)
+    return tuple(pairings.values())
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    summary: DigestSummary
+    queued: Queued | None  # None: not due
+    note: str  # why it is not due
+
+
+def plan_digest(
+    *,
+    at: Moment,
+    pairings: Sequence[Pairing],
+    status: StatusPlan,
+    match: MatchResult,
+    problems: Sequence[Problem],
+    markers: Mapping[str, str],
+    channel: str = EMAIL,
+) -> DigestPlan:
+    """The staff digest of the day, and whether it is due (at most once a day)."""
+    summary = build_digest(
+        day=at.today, pairings=pairings, plan=status, match=match, problems=problems
+    )
+    last = markers.get(DIGEST_MARKER)
+    if not digest_due(day=at.today, last_digest_day=last, summary=summary):
+        note = "already sent today" if last == at.today.isoformat() else "nothing needs a person"
+        return DigestPlan(summary, None, note)
+    message = OutgoingMessage(Kind.DIGEST, channel, at.now, day=at.today, summary=summary)
+    step = step_for(Kind.DIGEST, channel)
+    return DigestPlan(summary, Queued(message, step, marker_before=last or ""), "")
