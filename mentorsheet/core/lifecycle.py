@@ -29,7 +29,6 @@ import holidays
 from mentorsheet.config import ScheduleConfig
 from mentorsheet.core.model import OverdueItem, Pairing, ReminderDue, StatusChange, StatusPlan
 from mentorsheet.core.schema import Status
-from mentorsheet.errors import ConfigError
 
 _SATURDAY = 5  # date.weekday(): Monday is 0, Saturday 5, Sunday 6
 
@@ -52,20 +51,12 @@ class BusinessCalendar:
 
     @classmethod
     def from_config(cls, schedule: ScheduleConfig) -> BusinessCalendar:
-        country, region = schedule.holidays_country, schedule.holidays_subdivision
-        supported = holidays.list_supported_countries()
-        if country not in supported:
-            raise ConfigError(
-                "schedule.holidays_country",
-                f"no public holidays are known for {country!r} (use a code such as 'GB')",
-            )
-        if region is not None and region not in supported[country]:
-            known = ", ".join(supported[country]) or "none"
-            raise ConfigError(
-                "schedule.holidays_subdivision",
-                f"{country} has no region {region!r} (regions: {known})",
-            )
-        return cls(schedule.zone, holidays.country_holidays(country, subdiv=region))
+        """The calendar of ``schedule``, whose country and region were checked when it
+        was built (an unknown one is a ConfigError there, naming the key)."""
+        region = schedule.holidays_subdivision
+        return cls(
+            schedule.zone, holidays.country_holidays(schedule.holidays_country, subdiv=region)
+        )
 
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays
