@@ -440,10 +440,23 @@ class _Layout:
     num_nodes: int
 
 
-def _add_mentee_arcs(
-    arcs: _Arcs, academy: npt.NDArray[np.bool_], classes: _MenteeClasses, layout: _Layout
-) -> None:
+@dataclass(frozen=True)
+class _Parts:
+    """What the network's arcs are built from."""
+
+    pool: _Pool
+    academy: npt.NDArray[np.bool_]  # per mentee
+    vocabulary: _Vocabulary
+    live_rejections: set[tuple[str, str]]
+    nodes: _MentorNodes
+    classes: _MenteeClasses
+    skill_sets: _SkillSets
+    layout: _Layout
+
+
+def _add_mentee_arcs(arcs: _Arcs, parts: _Parts) -> None:
     """Source -> each mentee (arc ``i`` is mentee ``i``'s) -> their class, if any."""
+    academy, classes, layout = parts.academy, parts.classes, parts.layout
     n = len(academy)
     mentee_nodes = np.arange(_FIRST_FREE_NODE, _FIRST_FREE_NODE + n, dtype=np.int64)
     arcs.add(
@@ -461,17 +474,17 @@ def _add_mentee_arcs(
     )
 
 
-def _add_direct_mentee_arcs(
-    arcs: _Arcs,
-    pool: _Pool,
-    academy: npt.NDArray[np.bool_],
-    classes: _MenteeClasses,
-    nodes: _MentorNodes,
-    live_rejections: set[tuple[str, str]],
-    vocabulary: _Vocabulary,
-    layout: _Layout,
-) -> None:
+def _add_direct_mentee_arcs(arcs: _Arcs, parts: _Parts) -> None:
     """Mentees with a live rejection -> every mentor node they may take, but refused ones."""
+    pool, academy, classes, nodes, live_rejections, vocabulary, layout = (
+        parts.pool,
+        parts.academy,
+        parts.classes,
+        parts.nodes,
+        parts.live_rejections,
+        parts.vocabulary,
+        parts.layout,
+    )
     direct = [i for i in range(len(pool.mentees)) if classes.class_of[i] < 0]
     email_to_node = {pool.mentors[i].email: int(nodes.node_of[i]) for i in range(len(pool.mentors))}
     refused_nodes: dict[str, list[int]] = {}
@@ -492,16 +505,16 @@ def _add_direct_mentee_arcs(
         )
 
 
-def _add_wide_class_arcs(
-    arcs: _Arcs,
-    pool: _Pool,
-    classes: _MenteeClasses,
-    skill_sets: _SkillSets,
-    nodes: _MentorNodes,
-    vocabulary: _Vocabulary,
-    layout: _Layout,
-) -> None:
+def _add_wide_class_arcs(arcs: _Arcs, parts: _Parts) -> None:
     """Classes wanting too many skills -> every mentor node sharing one, worth the coverage."""
+    pool, classes, skill_sets, nodes, vocabulary, layout = (
+        parts.pool,
+        parts.classes,
+        parts.skill_sets,
+        parts.nodes,
+        parts.vocabulary,
+        parts.layout,
+    )
     wide = skill_sets.wide_classes
     wide_wanted = [pool.wanted[classes.members[c][0]] for c in wide]
     for row, overlap in _overlaps(wide_wanted, nodes.offered, vocabulary.index):
@@ -515,16 +528,16 @@ def _add_wide_class_arcs(
         )
 
 
-def _add_class_arcs(
-    arcs: _Arcs,
-    pool: _Pool,
-    academy: npt.NDArray[np.bool_],
-    classes: _MenteeClasses,
-    skill_sets: _SkillSets,
-    vocabulary: _Vocabulary,
-    layout: _Layout,
-) -> None:
+def _add_class_arcs(arcs: _Arcs, parts: _Parts) -> None:
     """Class -> skill-set node arcs, worth |T| / |W|; Academy classes -> hub, worth 0."""
+    pool, academy, classes, skill_sets, vocabulary, layout = (
+        parts.pool,
+        parts.academy,
+        parts.classes,
+        parts.skill_sets,
+        parts.vocabulary,
+        parts.layout,
+    )
     subset_id = skill_sets.node_id()
     tails: list[int] = []
     heads: list[int] = []
@@ -547,15 +560,10 @@ def _add_class_arcs(
     arcs.add(tails, heads, caps, values)
 
 
-def _add_mentor_node_arcs(
-    arcs: _Arcs,
-    academy: npt.NDArray[np.bool_],
-    skill_sets: _SkillSets,
-    nodes: _MentorNodes,
-    layout: _Layout,
-) -> None:
+def _add_mentor_node_arcs(arcs: _Arcs, parts: _Parts) -> None:
     """Skill-set node -> every mentor node offering all of it; hub -> every mentor
     node; every mentor node -> sink."""
+    academy, skill_sets, nodes, layout = parts.academy, parts.skill_sets, parts.nodes, parts.layout
     subset_id = skill_sets.node_id()
     for subset in skill_sets.live:
         reached = skill_sets.nodes[subset].astype(np.int64)
@@ -601,15 +609,14 @@ def _build_network(pool: _Pool, enforced: frozenset[str]) -> _Network:
         num_nodes=first_mentor_node + nodes.count,
     )
 
+    parts = _Parts(pool, academy, vocabulary, live_rejections, nodes, classes, skill_sets, layout)
     arcs = _Arcs([], [], [], [])
-    _add_mentee_arcs(arcs, academy, classes, layout)
+    _add_mentee_arcs(arcs, parts)
     # Direct arcs: mentees with a live rejection, and classes wanting too many skills.
-    _add_direct_mentee_arcs(
-        arcs, pool, academy, classes, nodes, live_rejections, vocabulary, layout
-    )
-    _add_wide_class_arcs(arcs, pool, classes, skill_sets, nodes, vocabulary, layout)
-    _add_class_arcs(arcs, pool, academy, classes, skill_sets, vocabulary, layout)
-    _add_mentor_node_arcs(arcs, academy, skill_sets, nodes, layout)
+    _add_direct_mentee_arcs(arcs, parts)
+    _add_wide_class_arcs(arcs, parts)
+    _add_class_arcs(arcs, parts)
+    _add_mentor_node_arcs(arcs, parts)
     tails, heads, caps, values = arcs.arrays()
     return _Network(
         num_nodes=layout.num_nodes,
