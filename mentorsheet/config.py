@@ -233,7 +233,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Config:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key"
-        elif "input" in first and first["type"] != "missing":
+        elif first["type"] != "missing":
             message = f"{message} (got {first['input']!r})"
         raise ConfigError(key, f"{message} [{source}]") from None
 
