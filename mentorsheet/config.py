@@ -12,9 +12,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,6 +29,36 @@ from mentorsheet.core.schema import COLUMNS, TABS
 from mentorsheet.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
+
+
+class _BadValue(ConfigError):
+    """A bad value found by a check that needs more than pydantic's own error.
+
+    Raised inside a validator it is not wrapped in a ``ValidationError`` (pydantic
+    passes on what is neither a ``ValueError`` nor an ``AssertionError``), so a
+    section built directly raises a :class:`ConfigError` too; ``load_config``
+    adds where the value came from.
+    """
+
+    def __init__(self, key: str, detail: str) -> None:
+        self.detail = detail
+        super().__init__(key, detail)
+
+
+def _check_holidays(country: str, region: str | None) -> None:
+    """Raise a ConfigError naming the key unless ``holidays`` knows the country and region."""
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise _BadValue(
+            "schedule.holidays_country",
+            f"no public holidays are known for {country!r} (use a code such as 'GB')",
+        )
+    if region is not None and region not in supported[country]:
+        known = ", ".join(supported[country]) or "none"
+        raise _BadValue(
+            "schedule.holidays_subdivision",
+            f"{country} has no region {region!r} (regions: {known})",
+        )
 
 
 class _Section(BaseModel):
@@ -155,6 +186,11 @@ class ScheduleConfig(_Section):
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @model_validator(mode="after")
+    def _known_holidays(self) -> Self:
+        _check_holidays(self.holidays_country, self.holidays_subdivision)
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -189,13 +225,15 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
 def _parse(data: Mapping[str, Any], source: str) -> Config:
     try:
         return Config.model_validate(data)
+    except _BadValue as exc:
+        raise ConfigError(exc.key, f"{exc.detail} [{source}]") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         key = _key_of(first["loc"])
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key"
-        elif "input" in first and first["type"] != "missing":
+        elif first["type"] != "missing":
             message = f"{message} (got {first['input']!r})"
         raise ConfigError(key, f"{message} [{source}]") from None
 

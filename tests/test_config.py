@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from mentorsheet.cli.main import main
 from mentorsheet.config import Config, load_config, render_reference_toml
 from mentorsheet.errors import ConfigError
 
@@ -101,3 +103,40 @@ def test_holiday_region_defaults_to_england_only_for_gb(tmp_path: Path) -> None:
     assert load_config(write(tmp_path, ""), environ={}).schedule.holidays_subdivision == "ENG"
     other = load_config(write(tmp_path, '[schedule]\nholidays_country = "DE"\n'), environ={})
     assert other.schedule.holidays_subdivision is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "shown"),
+    [
+        ('[schedule]\nholidays_country = "XX"\n', "schedule.holidays_country", "'XX'"),
+        ('[schedule]\nholidays_subdivision = "ZZZ"\n', "schedule.holidays_subdivision", "SCT"),
+        (
+            '[schedule]\nholidays_country = "DE"\nholidays_subdivision = "ENG"\n',
+            "schedule.holidays_subdivision",
+            "BE",
+        ),
+    ],
+)
+def test_unknown_holiday_country_or_region_fails_at_load(
+    tmp_path: Path, text: str, key: str, shown: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert caught.value.key == key
+    assert key in str(caught.value)
+    assert shown in str(caught.value)
+    assert str(path) in str(caught.value)  # where the value came from
+
+
+def test_doctor_reports_an_unknown_holiday_country_as_a_config_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MENTORSHEET_CONFIG", raising=False)
+    path = write(tmp_path, '[schedule]\nholidays_country = "XX"\n')
+    result = CliRunner().invoke(main, ["doctor", "--config", str(path)], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("✗ config: ")
+    assert "schedule.holidays_country" in line

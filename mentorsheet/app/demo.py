@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -21,85 +21,97 @@ import openpyxl
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.config import Config, load_config
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
+from mentorsheet.core.schema import (
+    COLUMNS,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
+    PC,
+    MenteeColumn,
+    MentorColumn,
+    PairingColumn,
+    Status,
+)
 from mentorsheet.errors import MentorsheetError
 
-MENTOR_ROWS: Sequence[dict[str, str]] = (
+MC = MentorColumn
+
+MENTOR_ROWS: Sequence[dict[MentorColumn, str]] = (
     {
-        "Name": "Ada Lovelace",
-        "Email": "ada@example.org",
-        "Skills": "Python, testing, data analysis",
-        "Capacity": "3",
-        "Calendly link": "https://calendly.com/ada-demo/30min",
-        "Active": "yes",
+        MC.NAME: "Ada Lovelace",
+        MC.EMAIL: "ada@example.org",
+        MC.SKILLS: "Python, testing, data analysis",
+        MC.CAPACITY: "3",
+        MC.CALENDLY: "https://calendly.com/ada-demo/30min",
+        MC.ACTIVE: "yes",
     },
     {
-        "Name": "Grace Hopper",
-        "Email": "grace@example.org",
-        "Skills": "COBOL; compilers; Python",
-        "Capacity": "4",
-        "Active": "yes",
+        MC.NAME: "Grace Hopper",
+        MC.EMAIL: "grace@example.org",
+        MC.SKILLS: "COBOL; compilers; Python",
+        MC.CAPACITY: "4",
+        MC.ACTIVE: "yes",
     },
     {
-        "Name": "Linus Example",
-        "Email": "linus@example.org",
-        "Skills": "C, Linux, git",
-        "Capacity": "2",
-        "Active": "yes",
-        "Slack": "@linus",
+        MC.NAME: "Linus Example",
+        MC.EMAIL: "linus@example.org",
+        MC.SKILLS: "C, Linux, git",
+        MC.CAPACITY: "2",
+        MC.ACTIVE: "yes",
+        MC.SLACK: "@linus",
     },
     {
-        "Name": "Margaret Hamilton",
-        "Email": "margaret@example.org",
-        "Skills": "testing, reliability, JS",
-        "Capacity": "4",
-        "Calendly link": "https://calendly.com/margaret-demo",
-        "Active": "✓",
+        MC.NAME: "Margaret Hamilton",
+        MC.EMAIL: "margaret@example.org",
+        MC.SKILLS: "testing, reliability, JS",
+        MC.CAPACITY: "4",
+        MC.CALENDLY: "https://calendly.com/margaret-demo",
+        MC.ACTIVE: "✓",
     },
     {
-        "Name": "Katherine Johnson",
-        "Email": "katherine@example.org",
-        "Skills": "maths, k8s",
-        "Capacity": "2",
-        "Active": "TRUE",
+        MC.NAME: "Katherine Johnson",
+        MC.EMAIL: "katherine@example.org",
+        MC.SKILLS: "maths, k8s",
+        MC.CAPACITY: "2",
+        MC.ACTIVE: "TRUE",
     },
     {
-        "Name": "Alan Kay",
-        "Email": "alan@example.org",
-        "Skills": "Smalltalk, design",
-        "Capacity": "2",
-        "Active": "no",
-        "Notes": "on sabbatical",
+        MC.NAME: "Alan Kay",
+        MC.EMAIL: "alan@example.org",
+        MC.SKILLS: "Smalltalk, design",
+        MC.CAPACITY: "2",
+        MC.ACTIVE: "no",
+        MC.NOTES: "on sabbatical",
     },
     # Bad rows, for the Problems tab:
     {
-        "Name": "Tim Typo",
-        "Email": "tim@@example.org",
-        "Skills": "Go",
-        "Capacity": "1",
-        "Active": "yes",
+        MC.NAME: "Tim Typo",
+        MC.EMAIL: "tim@@example.org",
+        MC.SKILLS: "Go",
+        MC.CAPACITY: "1",
+        MC.ACTIVE: "yes",
     },
     {
-        "Name": "Barbara Liskov",
-        "Email": "barbara@example.org",
-        "Skills": "Go, design",
-        "Capacity": "three",
-        "Active": "yes",
+        MC.NAME: "Barbara Liskov",
+        MC.EMAIL: "barbara@example.org",
+        MC.SKILLS: "Go, design",
+        MC.CAPACITY: "three",
+        MC.ACTIVE: "yes",
     },
     {
-        "Name": "Edsger Copy",
-        "Email": "edsger@example.org",
-        "Skills": "algorithms",
-        "Capacity": "1",
-        "Active": "yes",
+        MC.NAME: "Edsger Copy",
+        MC.EMAIL: "edsger@example.org",
+        MC.SKILLS: "algorithms",
+        MC.CAPACITY: "1",
+        MC.ACTIVE: "yes",
     },
     {
-        "Name": "Edsger Dijkstra",
-        "Email": "Edsger@EXAMPLE.org",
-        "Skills": "algorithms",
-        "Capacity": "2",
-        "Active": "yes",
-        "Notes": "same email as the row above",
+        MC.NAME: "Edsger Dijkstra",
+        MC.EMAIL: "Edsger@EXAMPLE.org",
+        MC.SKILLS: "algorithms",
+        MC.CAPACITY: "2",
+        MC.ACTIVE: "yes",
+        MC.NOTES: "same email as the row above",
     },
 )
 
@@ -130,7 +142,7 @@ MENTEE_ROWS: Sequence[tuple[str, str, str, str, int]] = (
 )
 
 
-def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[str, str]]:
+def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColumn, str]]:
     def business_days_ago(n: int) -> date:
         day = today
         while n > 0:
@@ -142,23 +154,26 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[str, str]]:
     def at_ten(day: date) -> str:
         return datetime.combine(day, time(10, 0), tzinfo=UTC).isoformat(timespec="seconds")
 
-    def row(pid: str, status: str, mentee: str, mentor: str, **extra: str) -> dict[str, str]:
+    def row(
+        pid: str, status: Status, mentee: str, mentor: str, *extra: Mapping[PairingColumn, str]
+    ) -> dict[PairingColumn, str]:
         mentee_name, mentee_email = mentee.split("|")
         mentor_name, mentor_email = mentor.split("|")
         base = {
-            "Pairing ID": pid,
-            "Status": status,
-            "Mentee": mentee_name,
-            "Mentee email": mentee_email,
-            "Mentor": mentor_name,
-            "Mentor email": mentor_email,
-            "Route": "Community",
-            "Score": "1.00",
-            "Why": "Paired by staff for the demo.",
-            "Proposed on": business_days_ago(12).isoformat(),
-            "Reminders sent": "0",
+            PC.PAIRING_ID: pid,
+            PC.STATUS: str(status),
+            PC.MENTEE: mentee_name,
+            PC.MENTEE_EMAIL: mentee_email,
+            PC.MENTOR: mentor_name,
+            PC.MENTOR_EMAIL: mentor_email,
+            PC.ROUTE: "Community",
+            PC.SCORE: "1.00",
+            PC.WHY: "Paired by staff for the demo.",
+            PC.PROPOSED_ON: business_days_ago(12).isoformat(),
+            PC.REMINDERS_SENT: "0",
         }
-        base.update(extra)
+        for more in extra:
+            base.update(more)
         return base
 
     grace, ada = "Grace Hopper|grace@example.org", "Ada Lovelace|ada@example.org"
@@ -167,105 +182,107 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[str, str]]:
     return [
         row(
             "D-PROPOSED",
-            "Proposed",
+            Status.PROPOSED,
             "Ola Nowak|ola@example.net",
             grace,
-            **{"Proposed on": business_days_ago(1).isoformat()},
+            {PC.PROPOSED_ON: business_days_ago(1).isoformat()},
         ),
         row(
             "D-APPROVED",
-            "Approved",
+            Status.APPROVED,
             "Chen Li|chen@example.net",
             ada,
-            Route="Academy",
-            Why="Shares python (1 of 1 skills wanted). Academy applicant.",
+            {PC.ROUTE: "Academy"},
+            {PC.WHY: "Shares python (1 of 1 skills wanted). Academy applicant."},
         ),
         row(
             "D-REJECTED",
-            "Rejected",
+            Status.REJECTED,
             "Dana Scully|dana@example.net",
             linus,
-            Notes="Dana asked for someone in her time zone",
+            {PC.NOTES: "Dana asked for someone in her time zone"},
         ),
         row(
             "D-CRASHED",
-            "Sending intro",
+            Status.SENDING_INTRO,
             "Eli Cohen|eli@example.net",
             margaret,
-            Notes="a run died while sending this one",
+            {PC.NOTES: "a run died while sending this one"},
         ),
-        row("D-CHECK", "Check intro", "Fay Wray|fay@example.net", grace, Route="Academy"),
+        row(
+            "D-CHECK", Status.CHECK_INTRO, "Fay Wray|fay@example.net", grace, {PC.ROUTE: "Academy"}
+        ),
         row(
             "D-WAITING",
-            "Awaiting contact",
+            Status.AWAITING_CONTACT,
             "Gus Grant|gus@example.net",
             grace,
-            **{"Intro sent on": at_ten(business_days_ago(1)), "Intro message ID": "<demo-1>"},
+            {PC.INTRO_SENT_ON: at_ten(business_days_ago(1)), PC.INTRO_MESSAGE_ID: "<demo-1>"},
         ),
         row(
             "D-LATE",
-            "Awaiting contact",
+            Status.AWAITING_CONTACT,
             "Hana Kim|hana@example.net",
             margaret,
-            **{"Intro sent on": at_ten(business_days_ago(4)), "Intro message ID": "<demo-2>"},
+            {PC.INTRO_SENT_ON: at_ten(business_days_ago(4)), PC.INTRO_MESSAGE_ID: "<demo-2>"},
         ),
         row(
             "D-REMIND2",
-            "Contact overdue",
+            Status.CONTACT_OVERDUE,
             "Ivan Petrov|ivan@example.net",
             linus,
-            Route="Academy",
-            **{
-                "Intro sent on": at_ten(business_days_ago(8)),
-                "Intro message ID": "<demo-3>",
-                "Reminders sent": "1",
-                "Last reminder on": business_days_ago(4).isoformat(),
+            {PC.ROUTE: "Academy"},
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(8)),
+                PC.INTRO_MESSAGE_ID: "<demo-3>",
+                PC.REMINDERS_SENT: "1",
+                PC.LAST_REMINDER_ON: business_days_ago(4).isoformat(),
             },
         ),
         row(
             "D-EXHAUSTED",
-            "Contact overdue",
+            Status.CONTACT_OVERDUE,
             "Jo March|jo@example.net",
             margaret,
-            **{
-                "Intro sent on": at_ten(business_days_ago(11)),
-                "Intro message ID": "<demo-4>",
-                "Reminders sent": "2",
-                "Last reminder on": business_days_ago(3).isoformat(),
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(11)),
+                PC.INTRO_MESSAGE_ID: "<demo-4>",
+                PC.REMINDERS_SENT: "2",
+                PC.LAST_REMINDER_ON: business_days_ago(3).isoformat(),
             },
         ),
         row(
             "D-CONTACT",
-            "In contact",
+            Status.IN_CONTACT,
             "Kai Berg|kai@example.net",
             ada,
-            **{
-                "Intro sent on": at_ten(business_days_ago(10)),
-                "Intro message ID": "<demo-5>",
-                "Contact made on": business_days_ago(9).isoformat(),
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(10)),
+                PC.INTRO_MESSAGE_ID: "<demo-5>",
+                PC.CONTACT_MADE_ON: business_days_ago(9).isoformat(),
             },
         ),
         row(
             "D-JUSTMET",
-            "Awaiting contact",
+            Status.AWAITING_CONTACT,
             "Lina Ortiz|lina@example.net",
             katherine,
-            **{
-                "Intro sent on": at_ten(business_days_ago(2)),
-                "Intro message ID": "<demo-6>",
-                "Contact made on": business_days_ago(1).isoformat(),
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(2)),
+                PC.INTRO_MESSAGE_ID: "<demo-6>",
+                PC.CONTACT_MADE_ON: business_days_ago(1).isoformat(),
             },
         ),
         row(
             "D-ENDED",
-            "Ended",
+            Status.ENDED,
             "Max Weber|max@example.net",
             linus,
-            **{
-                "Intro sent on": at_ten(business_days_ago(40)),
-                "Intro message ID": "<demo-7>",
-                "Contact made on": business_days_ago(38).isoformat(),
-                "Notes": "finished in the spring",
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(40)),
+                PC.INTRO_MESSAGE_ID: "<demo-7>",
+                PC.CONTACT_MADE_ON: business_days_ago(38).isoformat(),
+                PC.NOTES: "finished in the spring",
             },
         ),
     ]
@@ -280,22 +297,25 @@ def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
     book = openpyxl.load_workbook(path)
     mentees = [
         {
-            "Name": name,
-            "Email": email,
-            "Route": route,
-            "Skills wanted": skills,
-            "Requested on": (today - timedelta(days=days)).isoformat(),
+            MenteeColumn.NAME: name,
+            MenteeColumn.EMAIL: email,
+            MenteeColumn.ROUTE: route,
+            MenteeColumn.SKILLS_WANTED: skills,
+            MenteeColumn.REQUESTED_ON: (today - timedelta(days=days)).isoformat(),
         }
         for name, email, route, skills, days in MENTEE_ROWS
     ]
     for tab, rows in (
-        (MENTORS, MENTOR_ROWS),
-        (MENTEES, mentees),
-        (PAIRINGS, _pairings(today, calendar)),
+        (MENTORS, [[r.get(column, "") for column in MentorColumn] for r in MENTOR_ROWS]),
+        (MENTEES, [[r.get(column, "") for column in MenteeColumn] for r in mentees]),
+        (
+            PAIRINGS,
+            [[r.get(column, "") for column in PairingColumn] for r in _pairings(today, calendar)],
+        ),
     ):
         sheet = book[config.workbook.tab_title(tab)]
-        for record in rows:
-            sheet.append([record.get(column, "") for column in COLUMNS[tab]])
+        for cells in rows:
+            sheet.append(cells)
             for cell in sheet[sheet.max_row]:
                 cell.data_type = "s"  # text, even "=HYPERLINK(...)"
     # A column staff added: kept and ignored.

@@ -6,6 +6,8 @@ else receives them ready-made.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from mentorsheet.adapters.channels.base import Channel
@@ -14,6 +16,7 @@ from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.workbook.contract import WorkbookStore
 from mentorsheet.config import Config
+from mentorsheet.errors import MentorsheetError
 
 
 def build_store(config: Config) -> WorkbookStore:
@@ -54,3 +57,84 @@ def build_composer(config: Config) -> Composer:
 def build_channels(config: Config) -> tuple[Channel, ...]:
     """The channels a run delivers on: email (through the outbox or Gmail)."""
     return (EmailChannel(build_sender(config), build_composer(config)),)
+
+
+# --- what doctor checks before a run ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing a run needs: its name, whether it holds, and what to do about it."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+def describe_workbook_access(config: Config) -> list[Check]:
+    """What the configured workbook needs before it can be read: a Google Sheet's
+    key and credentials, or an ``.xlsx`` file. Ends at the first that fails."""
+    if config.workbook.backend == "google":
+        from mentorsheet.adapters.google_auth import (
+            SHEETS_SCOPE,
+            describe_credentials,
+            load_credentials,
+        )
+
+        if not config.workbook.spreadsheet:
+            return [
+                Check(
+                    "workbook",
+                    False,
+                    "no spreadsheet configured: set workbook.spreadsheet or "
+                    "MENTORSHEET_SPREADSHEET to the Google Sheet's URL.",
+                )
+            ]
+        try:
+            credentials = load_credentials([SHEETS_SCOPE])
+        except MentorsheetError as exc:
+            return [Check("credentials", False, str(exc))]
+        return [
+            Check(
+                "credentials",
+                True,
+                f"{describe_credentials(credentials)} — share the sheet with this account "
+                "as Editor.",
+            )
+        ]
+    path = Path(config.workbook.path)
+    if not path.exists():
+        return [
+            Check(
+                "workbook", False, f"no workbook at {path}: run `mentorsheet init` to create one."
+            )
+        ]
+    return []
+
+
+def check_mail(config: Config) -> Check:
+    """Whether the configured mail backend can send: Gmail credentials, or a writable outbox."""
+    if config.mail.backend == "gmail":
+        from mentorsheet.adapters.google_auth import (
+            GMAIL_SEND_SCOPE,
+            describe_credentials,
+            load_credentials,
+        )
+
+        try:
+            credentials = load_credentials([GMAIL_SEND_SCOPE], subject=config.mail.sender)
+        except MentorsheetError as exc:
+            return Check("mail", False, str(exc))
+        return Check(
+            "mail",
+            True,
+            f"Gmail as {config.mail.sender} via {describe_credentials(credentials)}; "
+            "domain-wide delegation must allow https://www.googleapis.com/auth/gmail.send.",
+        )
+    outbox = Path(config.mail.outbox_dir)
+    if outbox.exists() and not outbox.is_dir():
+        return Check("mail", False, f"{outbox} is a file: set mail.outbox_dir to a folder.")
+    probe = outbox if outbox.exists() else outbox.parent
+    if probe.exists() and not os.access(probe, os.W_OK):
+        return Check("mail", False, f"cannot write to {probe}: choose a writable mail.outbox_dir.")
+    return Check("mail", True, f"outbox: emails are written as .eml files to {outbox}")

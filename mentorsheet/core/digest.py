@@ -25,7 +25,7 @@ from mentorsheet.core.model import (
     StatusPlan,
     Unpaired,
 )
-from mentorsheet.core.schema import Status
+from mentorsheet.core.schema import PC, MenteeColumn, ProblemColumn, Status
 from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
 EXHAUSTED_NOTE = "reminders exhausted — please follow up"
@@ -177,12 +177,15 @@ class Section:
 
 
 def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
-    """Every section, in a fixed order (the order of the issue that asked for them)."""
+    """Every section, in a fixed order (the order of the issue that asked for them).
+
+    A table column showing a workbook column is headed by that column's name.
+    """
     return (
         Section(
             "Waiting for approval",
             "waiting for approval",
-            ("Pairing", "Mentee", "Mentor", "Route", "Score", "Why"),
+            ("Pairing", PC.MENTEE, PC.MENTOR, PC.ROUTE, PC.SCORE, PC.WHY),
             tuple(
                 (
                     p.pairing_id,
@@ -203,7 +206,7 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
         Section(
             "Overdue: no contact yet",
             "overdue",
-            ("Pairing", "Mentor", "Mentee", "Waited", "Reminders sent", "Note"),
+            ("Pairing", PC.MENTOR, PC.MENTEE, "Waited", PC.REMINDERS_SENT, "Note"),
             tuple(
                 (
                     item.pairing.pairing_id,
@@ -226,7 +229,7 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
         Section(
             "Check intro",
             "check intro",
-            ("Pairing", "Mentor", "Mentee", "What to do"),
+            ("Pairing", PC.MENTOR, PC.MENTEE, "What to do"),
             tuple(
                 (
                     p.pairing_id,
@@ -245,7 +248,7 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
         Section(
             "Unpaired mentees",
             "unpaired mentees",
-            ("Mentee", "Route", "Reason"),
+            ("Mentee", MenteeColumn.ROUTE, "Reason"),
             tuple(
                 (_person(u.mentee.name, u.mentee.email), str(u.mentee.route), u.reason)
                 for u in summary.unpaired
@@ -265,7 +268,7 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
         Section(
             "Workbook problems",
             "workbook problems",
-            ("Tab", "Row", "Column", "Value", "Problem"),
+            tuple(ProblemColumn),
             tuple(
                 (p.tab, _row_text(p.row), p.column, p.value, p.problem) for p in summary.problems
             ),

@@ -29,7 +29,7 @@ import holidays
 from mentorsheet.config import ScheduleConfig
 from mentorsheet.core.model import OverdueItem, Pairing, ReminderDue, StatusChange, StatusPlan
 from mentorsheet.core.schema import Status
-from mentorsheet.errors import ConfigError
+from mentorsheet.core.statuses import may_move, waiting_for_contact
 
 _SATURDAY = 5  # date.weekday(): Monday is 0, Saturday 5, Sunday 6
 
@@ -52,20 +52,12 @@ class BusinessCalendar:
 
     @classmethod
     def from_config(cls, schedule: ScheduleConfig) -> BusinessCalendar:
-        country, region = schedule.holidays_country, schedule.holidays_subdivision
-        supported = holidays.list_supported_countries()
-        if country not in supported:
-            raise ConfigError(
-                "schedule.holidays_country",
-                f"no public holidays are known for {country!r} (use a code such as 'GB')",
-            )
-        if region is not None and region not in supported[country]:
-            known = ", ".join(supported[country]) or "none"
-            raise ConfigError(
-                "schedule.holidays_subdivision",
-                f"{country} has no region {region!r} (regions: {known})",
-            )
-        return cls(schedule.zone, holidays.country_holidays(country, subdiv=region))
+        """The calendar of ``schedule``, whose country and region were checked when it
+        was built (an unknown one is a ConfigError there, naming the key)."""
+        region = schedule.holidays_subdivision
+        return cls(
+            schedule.zone, holidays.country_holidays(schedule.holidays_country, subdiv=region)
+        )
 
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays
@@ -117,8 +109,9 @@ def plan_status(
     Pass the pairings as read at the start of the run: a ``Sending intro``
     row is then one that an earlier run left behind when it died.
 
-    Only ``Sending intro``, ``Awaiting contact`` and ``Contact overdue`` rows
-    are looked at; statuses staff own are never changed. In the result,
+    Only ``Sending intro`` rows and those waiting for contact (``Awaiting
+    contact``, ``Contact overdue``: see :mod:`mentorsheet.core.statuses`) are
+    looked at; statuses staff own are never changed. In the result,
     ``ReminderDue.pairing`` and ``OverdueItem.pairing`` are the pairing as it
     stands after this plan's status change, and ``OverdueItem.reminders_sent``
     counts the reminder this plan schedules (so ``reminders_exhausted`` is
@@ -140,7 +133,7 @@ def plan_status(
                 )
             )
             continue
-        if pairing.status not in (Status.AWAITING_CONTACT, Status.CONTACT_OVERDUE):
+        if not waiting_for_contact(pairing.status):
             continue
         if pairing.contact_made_on is not None:
             changes.append(
@@ -157,7 +150,7 @@ def plan_status(
             else 0
         )
         current = pairing
-        if pairing.status is Status.AWAITING_CONTACT:
+        if may_move(pairing.status, Status.CONTACT_OVERDUE):  # not overdue yet
             if pairing.intro_sent_on is None or waited < schedule.due_after_business_days:
                 continue
             intro_day = calendar.local_date(pairing.intro_sent_on)

@@ -266,103 +266,198 @@ def _overlaps(
             yield start + offset, row.astype(np.int64)
 
 
-def _build_network(pool: _Pool, enforced: frozenset[str]) -> _Network:
-    """The reduced flow network; rejections of the ``enforced`` mentees are built in."""
-    n = len(pool.mentees)
-    academy = np.array([m.route == Route.ACADEMY for m in pool.mentees], dtype=np.bool_)
-    vocabulary = sorted(
-        {s for skills in pool.wanted for s in skills} | {s for m in pool.mentors for s in m.skills}
-    )
-    index = {skill: i for i, skill in enumerate(vocabulary)}
-    sizes = {len(w) for w in pool.wanted if w}
-    denominator = math.lcm(*sizes) if sizes else 1
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Every skill wanted or offered, each with a bit position."""
 
-    # A rejection only matters between an eligible mentee and an eligible
-    # mentor, and is built in only for mentees the decomposition could not
-    # steer clear of it (see propose_pairings).
+    index: dict[str, int]
+    denominator: int  # L, the lcm of the wanted-list lengths
+
+    @classmethod
+    def of(cls, pool: _Pool) -> _Vocabulary:
+        skills = sorted(
+            {s for skills in pool.wanted for s in skills}
+            | {s for m in pool.mentors for s in m.skills}
+        )
+        sizes = {len(w) for w in pool.wanted if w}
+        return cls(
+            index={skill: i for i, skill in enumerate(skills)},
+            denominator=math.lcm(*sizes) if sizes else 1,
+        )
+
+    def scale(self, wanted: Sequence[str]) -> int:
+        """What one shared skill is worth to a mentee wanting ``wanted``, times L."""
+        return self.denominator // len(wanted) if wanted else 0
+
+
+def _live_rejections(pool: _Pool, enforced: frozenset[str]) -> set[tuple[str, str]]:
+    """The rejections to build in: of an ``enforced`` mentee, of an eligible mentor.
+
+    A rejection only matters between an eligible mentee and an eligible
+    mentor, and is built in only for mentees the decomposition could not
+    steer clear of it (see propose_pairings).
+    """
     mentor_emails = {m.email for m in pool.mentors}
-    live_rejections = {
+    return {
         (mentee, mentor)
         for mentee, mentor in pool.rejected
         if mentee in enforced and mentor in mentor_emails
     }
-    single_mentors = {mentor for _, mentor in live_rejections}
-    direct_mentees = {mentee for mentee, _ in live_rejections}
 
-    # Mentor nodes: same skills and no live rejection -> one node (pandas groups them).
+
+@dataclass(frozen=True)
+class _MentorNodes:
+    """Eligible mentors grouped into mentor nodes."""
+
+    node_of: IntArray  # mentor node of each eligible mentor
+    members: list[list[int]]  # eligible mentor indices per mentor node
+    free: IntArray  # free places per mentor node
+    postings: list[int]  # skill -> bitset of mentor nodes offering it
+    offered_anywhere: int  # bitset of skills some mentor node offers
+    offered: sparse.csr_matrix  # mentor node × skill
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+
+def _group_mentors(pool: _Pool, single: set[str], vocabulary: _Vocabulary) -> _MentorNodes:
+    """Same skills and no live rejection -> one node (pandas groups them)."""
     mentor_frame = pd.DataFrame(
         {
-            "single": [m.email if m.email in single_mentors else "" for m in pool.mentors],
+            "single": [m.email if m.email in single else "" for m in pool.mentors],
             "skills": ["\x1f".join(sorted(m.skills)) for m in pool.mentors],
         }
     )
-    node_ids = (
-        mentor_frame.groupby(["single", "skills"], sort=False).ngroup().to_numpy(dtype=np.int64)
+    node_of = (
+        np.asarray(mentor_frame.groupby(["single", "skills"], sort=False).ngroup(), dtype=np.int64)
         if len(mentor_frame)
         else np.zeros(0, dtype=np.int64)
     )
-    node_count = int(node_ids.max()) + 1 if len(node_ids) else 0
+    node_count = int(node_of.max()) + 1 if len(node_of) else 0
     members: list[list[int]] = [[] for _ in range(node_count)]
-    for mentor_index, node in enumerate(node_ids.tolist()):
+    for mentor_index, node in enumerate(node_of.tolist()):
         members[node].append(mentor_index)
-    node_free = np.array([sum(pool.free[i] for i in group) for group in members], dtype=np.int64)
     node_skills = [pool.mentors[group[0]].skills for group in members]
+    index = vocabulary.index
     offered_anywhere = 0
-    postings = [0] * len(vocabulary)  # skill -> bitset of mentor nodes offering it
+    postings = [0] * len(index)
     for node, skills in enumerate(node_skills):
         for skill in set(skills):
             postings[index[skill]] |= 1 << node
             offered_anywhere |= 1 << index[skill]
-    offered = _skill_matrix(node_skills, index)
+    return _MentorNodes(
+        node_of=node_of,
+        members=members,
+        free=np.array([sum(pool.free[i] for i in group) for group in members], dtype=np.int64),
+        postings=postings,
+        offered_anywhere=offered_anywhere,
+        offered=_skill_matrix(node_skills, index),
+    )
 
-    # Mentee classes: same route and wanted skills, no live rejection.
-    class_of: dict[tuple[bool, frozenset[str]], int] = {}
-    class_members: list[list[int]] = []
-    mentee_class = np.full(n, -1, dtype=np.int64)
+
+@dataclass(frozen=True)
+class _MenteeClasses:
+    """Eligible mentees grouped into classes; those left out get direct arcs."""
+
+    members: list[list[int]]  # mentee indices per class
+    class_of: IntArray  # class of each mentee, -1 for none
+
+
+def _group_mentees(
+    pool: _Pool, academy: npt.NDArray[np.bool_], direct_mentees: set[str]
+) -> _MenteeClasses:
+    """Same route and wanted skills, no live rejection -> one class."""
+    class_ids: dict[tuple[bool, frozenset[str]], int] = {}
+    members: list[list[int]] = []
+    class_of = np.full(len(pool.mentees), -1, dtype=np.int64)
     for i, mentee in enumerate(pool.mentees):
         if mentee.email in direct_mentees:
             continue
         key = (bool(academy[i]), frozenset(pool.wanted[i]))
-        if key not in class_of:
-            class_of[key] = len(class_members)
-            class_members.append([])
-        class_members[class_of[key]].append(i)
-        mentee_class[i] = class_of[key]
+        if key not in class_ids:
+            class_ids[key] = len(members)
+            members.append([])
+        members[class_ids[key]].append(i)
+        class_of[i] = class_ids[key]
+    return _MenteeClasses(members=members, class_of=class_of)
 
-    # Skill-set nodes: every offered subset of a class's wanted skills that
-    # some mentor node offers in full.
+
+@dataclass(frozen=True)
+class _SkillSets:
+    """Skill-set nodes: every offered subset of a class's wanted skills that
+    some mentor node offers in full."""
+
+    nodes: dict[int, npt.NDArray[np.intp]]  # subset -> mentor nodes offering all of it
+    of_class: list[list[int]]  # the subsets each class reaches
+    wide_classes: list[int]  # classes wanting too many offered skills: direct arcs
+    live: list[int]  # subsets some class reaches, in node order
+
+    def node_id(self) -> dict[int, int]:
+        return {subset: k for k, subset in enumerate(self.live)}
+
+
+def _mentor_nodes_offering(subset: int, nodes: _MentorNodes, width: int) -> npt.NDArray[np.intp]:
+    bits = -1
+    for skill in _bit_positions(subset, width).tolist():
+        bits &= nodes.postings[skill]
+    return _bit_positions(bits, nodes.count) if bits > 0 else np.zeros(0, dtype=np.intp)
+
+
+def _skill_sets(
+    pool: _Pool, classes: _MenteeClasses, nodes: _MentorNodes, vocabulary: _Vocabulary
+) -> _SkillSets:
+    index = vocabulary.index
     subset_nodes: dict[int, npt.NDArray[np.intp]] = {}
     class_subsets: list[list[int]] = []
     wide_classes: list[int] = []
-    for members_of_class in class_members:
+    for members_of_class in classes.members:
         wanted_mask = sum(1 << index[s] for s in pool.wanted[members_of_class[0]])
-        usable = wanted_mask & offered_anywhere
+        usable = wanted_mask & nodes.offered_anywhere
         chosen: list[int] = []
         if usable.bit_count() > _MAX_SUBSET_SKILLS:
             wide_classes.append(len(class_subsets))
         else:
             for subset in _subsets(usable):
                 if subset not in subset_nodes:
-                    bits = -1
-                    for skill in _bit_positions(subset, len(vocabulary)).tolist():
-                        bits &= postings[skill]
-                    subset_nodes[subset] = (
-                        _bit_positions(bits, node_count) if bits > 0 else np.zeros(0, dtype=np.intp)
-                    )
+                    subset_nodes[subset] = _mentor_nodes_offering(subset, nodes, len(index))
                 if len(subset_nodes[subset]):
                     chosen.append(subset)
         class_subsets.append(chosen)
-    live_subsets = sorted(
-        {s for chosen in class_subsets for s in chosen}, key=lambda s: (s.bit_count(), s)
+    live = sorted({s for chosen in class_subsets for s in chosen}, key=lambda s: (s.bit_count(), s))
+    return _SkillSets(
+        nodes=subset_nodes, of_class=class_subsets, wide_classes=wide_classes, live=live
     )
-    subset_id = {subset: k for k, subset in enumerate(live_subsets)}
 
-    first_class = _FIRST_FREE_NODE + n
-    first_subset = first_class + len(class_members)
-    first_mentor_node = first_subset + len(live_subsets)
-    num_nodes = first_mentor_node + node_count
 
-    arcs = _Arcs([], [], [], [])
+@dataclass(frozen=True)
+class _Layout:
+    """Where each kind of node starts in the network."""
+
+    first_class: int
+    first_subset: int
+    first_mentor_node: int
+    num_nodes: int
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the network's arcs are built from."""
+
+    pool: _Pool
+    academy: npt.NDArray[np.bool_]  # per mentee
+    vocabulary: _Vocabulary
+    live_rejections: set[tuple[str, str]]
+    nodes: _MentorNodes
+    classes: _MenteeClasses
+    skill_sets: _SkillSets
+    layout: _Layout
+
+
+def _add_mentee_arcs(arcs: _Arcs, parts: _Parts) -> None:
+    """Source -> each mentee (arc ``i`` is mentee ``i``'s) -> their class, if any."""
+    academy, classes, layout = parts.academy, parts.classes, parts.layout
+    n = len(academy)
     mentee_nodes = np.arange(_FIRST_FREE_NODE, _FIRST_FREE_NODE + n, dtype=np.int64)
     arcs.add(
         np.where(academy, _ACADEMY_SOURCE, _COMMUNITY_SOURCE),
@@ -370,99 +465,169 @@ def _build_network(pool: _Pool, enforced: frozenset[str]) -> _Network:
         np.ones(n, dtype=np.int64),
         np.zeros(n, dtype=np.int64),
     )
-    in_class = np.flatnonzero(mentee_class >= 0)
+    in_class = np.flatnonzero(classes.class_of >= 0)
     arcs.add(
         mentee_nodes[in_class],
-        first_class + mentee_class[in_class],
+        layout.first_class + classes.class_of[in_class],
         np.ones(len(in_class), dtype=np.int64),
         np.zeros(len(in_class), dtype=np.int64),
     )
 
-    # Direct arcs: mentees with a live rejection, and classes wanting too many skills.
-    direct = [i for i in range(n) if mentee_class[i] < 0]
-    email_to_node = {pool.mentors[i].email: int(node_ids[i]) for i in range(len(pool.mentors))}
+
+def _add_direct_mentee_arcs(arcs: _Arcs, parts: _Parts) -> None:
+    """Mentees with a live rejection -> every mentor node they may take, but refused ones."""
+    pool, academy, classes, nodes, live_rejections, vocabulary, layout = (
+        parts.pool,
+        parts.academy,
+        parts.classes,
+        parts.nodes,
+        parts.live_rejections,
+        parts.vocabulary,
+        parts.layout,
+    )
+    direct = [i for i in range(len(pool.mentees)) if classes.class_of[i] < 0]
+    email_to_node = {pool.mentors[i].email: int(nodes.node_of[i]) for i in range(len(pool.mentors))}
     refused_nodes: dict[str, list[int]] = {}
     for mentee_email, mentor_email in live_rejections:
         refused_nodes.setdefault(mentee_email, []).append(email_to_node[mentor_email])
-    for row, overlap in _overlaps([pool.wanted[i] for i in direct], offered, index):
+    for row, overlap in _overlaps(
+        [pool.wanted[i] for i in direct], nodes.offered, vocabulary.index
+    ):
         i = direct[row]
-        allowed = overlap > 0 if not academy[i] else np.ones(node_count, dtype=np.bool_)
+        allowed = overlap > 0 if not academy[i] else np.ones(nodes.count, dtype=np.bool_)
         allowed[refused_nodes[pool.mentees[i].email]] = False
-        nodes = np.flatnonzero(allowed)
-        scale = denominator // len(pool.wanted[i]) if pool.wanted[i] else 0
+        reached = np.flatnonzero(allowed)
         arcs.add(
-            np.full(len(nodes), mentee_nodes[i]),
-            first_mentor_node + nodes,
-            np.ones(len(nodes), dtype=np.int64),
-            overlap[nodes] * scale,
-        )
-    wide_wanted = [pool.wanted[class_members[c][0]] for c in wide_classes]
-    for row, overlap in _overlaps(wide_wanted, offered, index):
-        c = wide_classes[row]
-        nodes = np.flatnonzero(overlap > 0)
-        scale = denominator // len(wide_wanted[row])
-        arcs.add(
-            np.full(len(nodes), first_class + c),
-            first_mentor_node + nodes,
-            np.minimum(node_free[nodes], len(class_members[c])),
-            overlap[nodes] * scale,
+            np.full(len(reached), _FIRST_FREE_NODE + i),
+            layout.first_mentor_node + reached,
+            np.ones(len(reached), dtype=np.int64),
+            overlap[reached] * vocabulary.scale(pool.wanted[i]),
         )
 
-    # Class -> skill-set node arcs, worth |T| / |W|; Academy classes -> hub, worth 0.
+
+def _add_wide_class_arcs(arcs: _Arcs, parts: _Parts) -> None:
+    """Classes wanting too many skills -> every mentor node sharing one, worth the coverage."""
+    pool, classes, skill_sets, nodes, vocabulary, layout = (
+        parts.pool,
+        parts.classes,
+        parts.skill_sets,
+        parts.nodes,
+        parts.vocabulary,
+        parts.layout,
+    )
+    wide = skill_sets.wide_classes
+    wide_wanted = [pool.wanted[classes.members[c][0]] for c in wide]
+    for row, overlap in _overlaps(wide_wanted, nodes.offered, vocabulary.index):
+        c = wide[row]
+        reached = np.flatnonzero(overlap > 0)
+        arcs.add(
+            np.full(len(reached), layout.first_class + c),
+            layout.first_mentor_node + reached,
+            np.minimum(nodes.free[reached], len(classes.members[c])),
+            overlap[reached] * vocabulary.scale(wide_wanted[row]),
+        )
+
+
+def _add_class_arcs(arcs: _Arcs, parts: _Parts) -> None:
+    """Class -> skill-set node arcs, worth |T| / |W|; Academy classes -> hub, worth 0."""
+    pool, academy, classes, skill_sets, vocabulary, layout = (
+        parts.pool,
+        parts.academy,
+        parts.classes,
+        parts.skill_sets,
+        parts.vocabulary,
+        parts.layout,
+    )
+    subset_id = skill_sets.node_id()
     tails: list[int] = []
     heads: list[int] = []
     caps: list[int] = []
     values: list[int] = []
-    for c, chosen in enumerate(class_subsets):
-        size = len(class_members[c])
-        wanted = pool.wanted[class_members[c][0]]
-        scale = denominator // len(wanted) if wanted else 0
+    for c, chosen in enumerate(skill_sets.of_class):
+        size = len(classes.members[c])
+        first = classes.members[c][0]
+        scale = vocabulary.scale(pool.wanted[first])
         for subset in chosen:
-            tails.append(first_class + c)
-            heads.append(first_subset + subset_id[subset])
+            tails.append(layout.first_class + c)
+            heads.append(layout.first_subset + subset_id[subset])
             caps.append(size)
             values.append(subset.bit_count() * scale)
-        if academy[class_members[c][0]]:
-            tails.append(first_class + c)
+        if academy[first]:
+            tails.append(layout.first_class + c)
             heads.append(_HUB)
             caps.append(size)
             values.append(0)
     arcs.add(tails, heads, caps, values)
 
-    # Skill-set node -> every mentor node offering all of it; hub -> every mentor node.
-    for subset in live_subsets:
-        nodes = subset_nodes[subset].astype(np.int64)
+
+def _add_mentor_node_arcs(arcs: _Arcs, parts: _Parts) -> None:
+    """Skill-set node -> every mentor node offering all of it; hub -> every mentor
+    node; every mentor node -> sink."""
+    academy, skill_sets, nodes, layout = parts.academy, parts.skill_sets, parts.nodes, parts.layout
+    subset_id = skill_sets.node_id()
+    for subset in skill_sets.live:
+        reached = skill_sets.nodes[subset].astype(np.int64)
         arcs.add(
-            np.full(len(nodes), first_subset + subset_id[subset]),
-            first_mentor_node + nodes,
-            node_free[nodes],
-            np.zeros(len(nodes), dtype=np.int64),
+            np.full(len(reached), layout.first_subset + subset_id[subset]),
+            layout.first_mentor_node + reached,
+            nodes.free[reached],
+            np.zeros(len(reached), dtype=np.int64),
         )
-    all_nodes = np.arange(node_count, dtype=np.int64)
+    all_nodes = np.arange(nodes.count, dtype=np.int64)
     if academy.any():
         arcs.add(
-            np.full(node_count, _HUB),
-            first_mentor_node + all_nodes,
-            node_free,
-            np.zeros(node_count, dtype=np.int64),
+            np.full(nodes.count, _HUB),
+            layout.first_mentor_node + all_nodes,
+            nodes.free,
+            np.zeros(nodes.count, dtype=np.int64),
         )
     arcs.add(
-        first_mentor_node + all_nodes,
-        np.full(node_count, _SINK),
-        node_free,
-        np.zeros(node_count, dtype=np.int64),
+        layout.first_mentor_node + all_nodes,
+        np.full(nodes.count, _SINK),
+        nodes.free,
+        np.zeros(nodes.count, dtype=np.int64),
     )
-    tails_all, heads_all, caps_all, values_all = arcs.arrays()
-    return _Network(
-        num_nodes=num_nodes,
-        tails=tails_all,
-        heads=heads_all,
-        caps=caps_all,
-        values=values_all,
-        academy=academy,
-        denominator=denominator,
+
+
+def _build_network(pool: _Pool, enforced: frozenset[str]) -> _Network:
+    """The reduced flow network; rejections of the ``enforced`` mentees are built in."""
+    n = len(pool.mentees)
+    academy = np.array([m.route == Route.ACADEMY for m in pool.mentees], dtype=np.bool_)
+    vocabulary = _Vocabulary.of(pool)
+    live_rejections = _live_rejections(pool, enforced)
+    nodes = _group_mentors(pool, {mentor for _, mentor in live_rejections}, vocabulary)
+    classes = _group_mentees(pool, academy, {mentee for mentee, _ in live_rejections})
+    skill_sets = _skill_sets(pool, classes, nodes, vocabulary)
+
+    first_class = _FIRST_FREE_NODE + n
+    first_subset = first_class + len(classes.members)
+    first_mentor_node = first_subset + len(skill_sets.live)
+    layout = _Layout(
+        first_class=first_class,
+        first_subset=first_subset,
         first_mentor_node=first_mentor_node,
-        node_members=tuple(tuple(group) for group in members),
+        num_nodes=first_mentor_node + nodes.count,
+    )
+
+    parts = _Parts(pool, academy, vocabulary, live_rejections, nodes, classes, skill_sets, layout)
+    arcs = _Arcs([], [], [], [])
+    _add_mentee_arcs(arcs, parts)
+    # Direct arcs: mentees with a live rejection, and classes wanting too many skills.
+    _add_direct_mentee_arcs(arcs, parts)
+    _add_wide_class_arcs(arcs, parts)
+    _add_class_arcs(arcs, parts)
+    _add_mentor_node_arcs(arcs, parts)
+    tails, heads, caps, values = arcs.arrays()
+    return _Network(
+        num_nodes=layout.num_nodes,
+        tails=tails,
+        heads=heads,
+        caps=caps,
+        values=values,
+        academy=academy,
+        denominator=vocabulary.denominator,
+        first_mentor_node=layout.first_mentor_node,
+        node_members=tuple(tuple(group) for group in nodes.members),
     )
 
 
@@ -522,6 +687,76 @@ def _solve(network: _Network) -> IntArray:
     return np.asarray(solver.flows(np.asarray(arcs, dtype=np.int32)), dtype=np.int64)
 
 
+@dataclass
+class _Residual:
+    """What is left of an optimal flow while it is decomposed into pairs."""
+
+    # Per node, [head, flow left] of its used arcs, best-valued first.
+    outgoing: dict[int, list[list[int]]]
+    # Per mentor node, a heap of (-places left, mentor index): most free first.
+    places: list[list[tuple[int, int]]]
+    first_mentor_node: int
+
+    @classmethod
+    def of(cls, network: _Network, pool: _Pool, flows: IntArray) -> _Residual:
+        n = len(network.academy)
+        outgoing: dict[int, list[list[int]]] = {}
+        used = np.flatnonzero(flows[n:] > 0) + n
+        order = sorted(
+            used.tolist(), key=lambda a: (int(network.tails[a]), -int(network.values[a]), a)
+        )
+        for arc in order:
+            head = int(network.heads[arc])
+            if head != _SINK:
+                outgoing.setdefault(int(network.tails[arc]), []).append([head, int(flows[arc])])
+        places = [[(-pool.free[m], m) for m in group] for group in network.node_members]
+        for heap in places:
+            heapq.heapify(heap)
+        return cls(outgoing, places, network.first_mentor_node)
+
+    def serves(self, node: int, refused: set[int]) -> bool:
+        return any(m not in refused for _, m in self.places[node - self.first_mentor_node])
+
+    def find_path(self, node: int, refused: set[int] | None) -> list[list[int]] | None:
+        """Arcs with flow left from ``node`` to a mentor node (that can take
+        someone not in ``refused``, unless ``refused`` is None)."""
+        for step in self.outgoing[node]:
+            if step[1] == 0:
+                continue
+            head = step[0]
+            if head >= self.first_mentor_node:
+                if refused is None or self.serves(head, refused):
+                    return [step]
+                continue
+            rest = self.find_path(head, refused)
+            if rest is not None:
+                return [step, *rest]
+        return None
+
+    def take_place(self, node: int, refused: set[int]) -> int:
+        """A mentor of mentor node ``node`` with most places left, not refused if possible."""
+        heap = self.places[node - self.first_mentor_node]
+        passed = []
+        while len(heap) > 1 and heap[0][1] in refused:
+            passed.append(heapq.heappop(heap))
+        left, mentor = heapq.heappop(heap)
+        for item in passed:
+            heapq.heappush(heap, item)
+        if left < -1:
+            heapq.heappush(heap, (left + 1, mentor))
+        return mentor
+
+
+def _refused_by(pool: _Pool) -> dict[str, set[int]]:
+    """Per mentee email, the eligible mentors (by index) staff rejected for them."""
+    mentor_index = {m.email: k for k, m in enumerate(pool.mentors)}
+    refused_by: dict[str, set[int]] = {}
+    for mentee_email, mentor_email in pool.rejected:
+        if mentor_email in mentor_index:
+            refused_by.setdefault(mentee_email, set()).add(mentor_index[mentor_email])
+    return refused_by
+
+
 def _decompose(
     network: _Network, pool: _Pool, flows: IntArray
 ) -> tuple[list[tuple[int, int]], frozenset[str]]:
@@ -536,68 +771,21 @@ def _decompose(
     the network, and the problem solved again).
     """
     n = len(network.academy)
-    first_node = network.first_mentor_node
-    outgoing: dict[int, list[list[int]]] = {}
-    used = np.flatnonzero(flows[n:] > 0) + n
-    order = sorted(used.tolist(), key=lambda a: (int(network.tails[a]), -int(network.values[a]), a))
-    for arc in order:
-        head = int(network.heads[arc])
-        if head != _SINK:
-            outgoing.setdefault(int(network.tails[arc]), []).append([head, int(flows[arc])])
-    # Per mentor node, a heap of (-places left, mentor index): most free first.
-    places = [[(-pool.free[m], m) for m in group] for group in network.node_members]
-    for heap in places:
-        heapq.heapify(heap)
-    mentor_index = {m.email: k for k, m in enumerate(pool.mentors)}
-    refused_by: dict[str, set[int]] = {}
-    for mentee_email, mentor_email in pool.rejected:
-        if mentor_email in mentor_index:
-            refused_by.setdefault(mentee_email, set()).add(mentor_index[mentor_email])
-
-    def serves(node: int, refused: set[int]) -> bool:
-        return any(m not in refused for _, m in places[node - first_node])
-
-    def find_path(node: int, refused: set[int] | None) -> list[list[int]] | None:
-        """Arcs with flow left from ``node`` to a mentor node (that can take
-        someone not in ``refused``, unless ``refused`` is None)."""
-        for step in outgoing[node]:
-            if step[1] == 0:
-                continue
-            head = step[0]
-            if head >= first_node:
-                if refused is None or serves(head, refused):
-                    return [step]
-                continue
-            rest = find_path(head, refused)
-            if rest is not None:
-                return [step, *rest]
-        return None
-
-    def take_place(node: int, refused: set[int]) -> int:
-        heap = places[node - first_node]
-        passed = []
-        while len(heap) > 1 and heap[0][1] in refused:
-            passed.append(heapq.heappop(heap))
-        left, mentor = heapq.heappop(heap)
-        for item in passed:
-            heapq.heappush(heap, item)
-        if left < -1:
-            heapq.heappush(heap, (left + 1, mentor))
-        return mentor
-
+    residual = _Residual.of(network, pool, flows)
+    refused_by = _refused_by(pool)
     pairs: list[tuple[int, int]] = []
     unsteered: set[str] = set()
     for i in np.flatnonzero(flows[:n] > 0).tolist():
         start = _FIRST_FREE_NODE + i
         refused = refused_by.get(pool.mentees[i].email, set())
-        path = find_path(start, refused) if refused else None
+        path = residual.find_path(start, refused) if refused else None
         if path is None:
-            path = find_path(start, None)
+            path = residual.find_path(start, None)
         if path is None:  # cannot happen: by flow conservation a unit in is a unit out
             raise MentorsheetError("the matching solver returned an inconsistent flow")
         for step in path:
             step[1] -= 1
-        mentor = take_place(path[-1][0], refused)
+        mentor = residual.take_place(path[-1][0], refused)
         if mentor in refused:
             unsteered.add(pool.mentees[i].email)
         pairs.append((i, mentor))

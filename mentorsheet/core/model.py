@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from mentorsheet.core.schema import Route, Status
+from mentorsheet.core.schema import ProblemColumn, Route, Status
 from mentorsheet.core.statuses import FREEING_STATUSES
 
 
@@ -22,11 +22,11 @@ class Problem:
 
     def as_row(self) -> dict[str, str]:
         return {
-            "Tab": self.tab,
-            "Row": "" if self.row is None else str(self.row),
-            "Column": self.column,
-            "Value": self.value,
-            "Problem": self.problem,
+            ProblemColumn.TAB: self.tab,
+            ProblemColumn.ROW: "" if self.row is None else str(self.row),
+            ProblemColumn.COLUMN: self.column,
+            ProblemColumn.VALUE: self.value,
+            ProblemColumn.PROBLEM: self.problem,
         }
 
 

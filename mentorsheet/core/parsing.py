@@ -68,9 +68,14 @@ from mentorsheet.core.schema import (
     MENTEES,
     MENTORS,
     PAIRINGS,
+    PC,
     RUNS,
     TABS,
+    MenteeColumn,
+    MentorColumn,
+    PairingColumn,
     Route,
+    RunColumn,
     Status,
     header_key,
     resolve_columns,
@@ -349,6 +354,9 @@ def parse_link(value: str) -> str:
 
 # --- the programme ---------------------------------------------------------------
 
+# A column a row is read by: a typo in its name is a type error.
+_Column = MentorColumn | MenteeColumn | PairingColumn | RunColumn
+
 
 class _Row:
     """One data row of a tab: its cells by canonical column, and its problems."""
@@ -366,26 +374,30 @@ class _Row:
         self.cells = cells
         self.number = number
         self.problems = problems
-        self.unreadable: set[str] = set()
+        self.unreadable: set[_Column] = set()
 
-    def text(self, column: str) -> str:
+    def text(self, column: _Column) -> str:
         index = self.columns.get(column)
         if index is None or index >= len(self.cells):
             return ""
         return self.cells[index]
 
-    def value(self, column: str) -> str:
+    def value(self, column: _Column) -> str:
         return self.text(column).strip()
 
     def is_blank(self) -> bool:
-        return not any(self.value(column) for column in self.columns)
+        return not any(
+            index < len(self.cells) and self.cells[index].strip() for index in self.columns.values()
+        )
 
-    def report(self, column: str, reason: str, *, unreadable: bool = True) -> None:
-        self.problems.append(Problem(self.title, self.number, column, self.text(column), reason))
+    def report(self, column: _Column, reason: str, *, unreadable: bool = True) -> None:
+        self.problems.append(
+            Problem(self.title, self.number, str(column), self.text(column), reason)
+        )
         if unreadable:
             self.unreadable.add(column)
 
-    def read(self, column: str, parse: Callable[[str], _T]) -> _T | None:
+    def read(self, column: _Column, parse: Callable[[str], _T]) -> _T | None:
         """``parse`` of the cell, or None with a problem recorded."""
         try:
             return parse(self.text(column))
@@ -393,7 +405,7 @@ class _Row:
             self.report(column, str(exc))
             return None
 
-    def any_unreadable(self, columns: Iterable[str]) -> bool:
+    def any_unreadable(self, columns: Iterable[_Column]) -> bool:
         return not self.unreadable.isdisjoint(columns)
 
 
@@ -424,7 +436,7 @@ def _rows_listed(rows: list[int]) -> str:
 
 def _without_repeats(
     entries: list[tuple[_Row, str, _T | None]],
-    column: str,
+    column: _Column,
     key: Callable[[str], str],
     message: Callable[[list[int]], str],
 ) -> list[_T]:
@@ -461,29 +473,29 @@ def _mentors(
 ) -> tuple[Mentor, ...]:
     entries: list[tuple[_Row, str, Mentor | None]] = []
     for row in _rows(tab, columns, problems):
-        name = row.read("Name", _required_name)
-        email = row.read("Email", _required_email)
-        capacity = row.read("Capacity", parse_capacity)
-        active = row.read("Active", parse_active)
-        calendly = row.read("Calendly link", parse_link)
+        name = row.read(MentorColumn.NAME, _required_name)
+        email = row.read(MentorColumn.EMAIL, _required_email)
+        capacity = row.read(MentorColumn.CAPACITY, parse_capacity)
+        active = row.read(MentorColumn.ACTIVE, parse_active)
+        calendly = row.read(MentorColumn.CALENDLY, parse_link)
         mentor = None
         if name is not None and email is not None and capacity is not None:
             mentor = Mentor(
                 row=row.number,
                 name=name,
                 email=email,
-                skills=skills.split(row.text("Skills")),
+                skills=skills.split(row.text(MentorColumn.SKILLS)),
                 capacity=capacity,
                 active=bool(active),
                 calendly=calendly or "",
-                slack=row.value("Slack"),
+                slack=row.value(MentorColumn.SLACK),
             )
         if email is not None:
             entries.append((row, email, mentor))
-    return tuple(_without_repeats(entries, "Email", _email_key, _repeated_email))
+    return tuple(_without_repeats(entries, MentorColumn.EMAIL, _email_key, _repeated_email))
 
 
-def _future(row: _Row, column: str, day: date | None, today: date) -> None:
+def _future(row: _Row, column: _Column, day: date | None, today: date) -> None:
     if day is not None and day > today:
         row.report(column, "this date is after today; check the year", unreadable=False)
 
@@ -497,11 +509,11 @@ def _mentees(
 ) -> tuple[Mentee, ...]:
     entries: list[tuple[_Row, str, Mentee | None]] = []
     for row in _rows(tab, columns, problems):
-        name = row.read("Name", _required_name)
-        email = row.read("Email", _required_email)
-        route = row.read("Route", parse_route)
-        requested_on = row.read("Requested on", parse_date)
-        _future(row, "Requested on", requested_on, today)
+        name = row.read(MenteeColumn.NAME, _required_name)
+        email = row.read(MenteeColumn.EMAIL, _required_email)
+        route = row.read(MenteeColumn.ROUTE, parse_route)
+        requested_on = row.read(MenteeColumn.REQUESTED_ON, parse_date)
+        _future(row, MenteeColumn.REQUESTED_ON, requested_on, today)
         mentee = None
         if name is not None and email is not None and route is not None:
             mentee = Mentee(
@@ -509,28 +521,28 @@ def _mentees(
                 name=name,
                 email=email,
                 route=route,
-                skills_wanted=skills.split(row.text("Skills wanted")),
+                skills_wanted=skills.split(row.text(MenteeColumn.SKILLS_WANTED)),
                 requested_on=requested_on,
             )
         if email is not None:
             entries.append((row, email, mentee))
-    return tuple(_without_repeats(entries, "Email", _email_key, _repeated_email))
+    return tuple(_without_repeats(entries, MenteeColumn.EMAIL, _email_key, _repeated_email))
 
 
 # A Pairings row with any of these unreadable is left alone by mentorsheet:
 # acting on a guess could send an email twice or to the wrong person.
 _PAIRING_ESSENTIALS = frozenset(
     {
-        "Pairing ID",
-        "Status",
-        "Mentee",
-        "Mentee email",
-        "Mentor",
-        "Mentor email",
-        "Intro sent on",
-        "Contact made on",
-        "Reminders sent",
-        "Last reminder on",
+        PC.PAIRING_ID,
+        PC.STATUS,
+        PC.MENTEE,
+        PC.MENTEE_EMAIL,
+        PC.MENTOR,
+        PC.MENTOR_EMAIL,
+        PC.INTRO_SENT_ON,
+        PC.CONTACT_MADE_ON,
+        PC.REMINDERS_SENT,
+        PC.LAST_REMINDER_ON,
     }
 )
 
@@ -545,26 +557,26 @@ def _pairings(
     with_ids: list[tuple[_Row, str, Pairing | None]] = []
     held: dict[int, HeldPlace] = {}
     for row in _rows(tab, columns, problems):
-        pairing_id = row.value("Pairing ID")
+        pairing_id = row.value(PC.PAIRING_ID)
         if not pairing_id:
             row.report(
-                "Pairing ID",
+                PC.PAIRING_ID,
                 "added by hand without a Pairing ID; mentorsheet only manages rows it "
                 "created — use propose, or copy an ID",
             )
-        status = row.read("Status", parse_status)
-        mentee_name = row.read("Mentee", check_name)
-        mentee_email = row.read("Mentee email", _required_email)
-        mentor_name = row.read("Mentor", check_name)
-        mentor_email = row.read("Mentor email", _required_email)
-        route = row.read("Route", lambda text: parse_route(text) if text.strip() else None)
-        score = row.read("Score", parse_score)
-        proposed_on = row.read("Proposed on", parse_date)
-        intro_sent_on = row.read("Intro sent on", lambda text: parse_datetime(text, zone))
-        contact_made_on = row.read("Contact made on", parse_date)
-        _future(row, "Contact made on", contact_made_on, today)
-        reminders_sent = row.read("Reminders sent", parse_reminders_sent)
-        last_reminder_on = row.read("Last reminder on", parse_date)
+        status = row.read(PC.STATUS, parse_status)
+        mentee_name = row.read(PC.MENTEE, check_name)
+        mentee_email = row.read(PC.MENTEE_EMAIL, _required_email)
+        mentor_name = row.read(PC.MENTOR, check_name)
+        mentor_email = row.read(PC.MENTOR_EMAIL, _required_email)
+        route = row.read(PC.ROUTE, lambda text: parse_route(text) if text.strip() else None)
+        score = row.read(PC.SCORE, parse_score)
+        proposed_on = row.read(PC.PROPOSED_ON, parse_date)
+        intro_sent_on = row.read(PC.INTRO_SENT_ON, lambda text: parse_datetime(text, zone))
+        contact_made_on = row.read(PC.CONTACT_MADE_ON, parse_date)
+        _future(row, PC.CONTACT_MADE_ON, contact_made_on, today)
+        reminders_sent = row.read(PC.REMINDERS_SENT, parse_reminders_sent)
+        last_reminder_on = row.read(PC.LAST_REMINDER_ON, parse_date)
         pairing = None
         if (
             not row.any_unreadable(_PAIRING_ESSENTIALS)
@@ -583,10 +595,10 @@ def _pairings(
                 mentor_email=mentor_email,
                 route=route,
                 score=score,
-                why=row.value("Why"),
+                why=row.value(PC.WHY),
                 proposed_on=proposed_on,
                 intro_sent_on=intro_sent_on,
-                intro_message_id=row.value("Intro message ID"),
+                intro_message_id=row.value(PC.INTRO_MESSAGE_ID),
                 contact_made_on=contact_made_on,
                 reminders_sent=reminders_sent,
                 last_reminder_on=last_reminder_on,
@@ -599,7 +611,7 @@ def _pairings(
             with_ids.append((row, pairing_id, pairing))
     kept = _without_repeats(
         with_ids,
-        "Pairing ID",
+        PC.PAIRING_ID,
         lambda pairing_id: pairing_id,
         lambda rows: (
             f"the same Pairing ID appears on rows {_rows_listed(rows)}; mentorsheet will "
@@ -623,7 +635,7 @@ def _runs(
     tab: RawTab, columns: Mapping[str, int], problems: list[Problem]
 ) -> tuple[RunRecord, ...]:
     return tuple(
-        RunRecord(row.number, {column: row.text(column) for column in COLUMNS[RUNS]})
+        RunRecord(row.number, {column: row.text(column) for column in RunColumn})
         for row in _rows(tab, columns, problems)
     )
 

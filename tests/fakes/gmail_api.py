@@ -144,34 +144,50 @@ def schema_errors(value: object, schema: Mapping[str, Any], path: str = "message
         return schema_errors(value, discovery_schemas()[schema["$ref"]], path)
     kind = schema.get("type")
     if kind == "object":
-        if not isinstance(value, dict):
-            return [f"{path}: expected an object"]
-        properties: Mapping[str, Any] = schema.get("properties", {})
-        extra: Mapping[str, Any] | None = schema.get("additionalProperties")
-        errors: list[str] = []
-        for key, item in value.items():
-            if key in properties:
-                errors += schema_errors(item, properties[key], f"{path}.{key}")
-            elif extra is not None:
-                errors += schema_errors(item, extra, f"{path}.{key}")
-            else:
-                errors.append(f"{path}: unknown field {key!r}")
-        return errors
+        return _object_errors(value, schema, path)
     if kind == "array":
-        if not isinstance(value, list):
-            return [f"{path}: expected an array"]
-        items: Mapping[str, Any] = schema.get("items", {})
-        return [
-            e for i, item in enumerate(value) for e in schema_errors(item, items, f"{path}[{i}]")
-        ]
+        return _array_errors(value, schema, path)
     if kind == "string":
-        if not isinstance(value, str):
-            return [f"{path}: expected a string"]
-        if schema.get("format") == "byte" and not _BASE64URL.match(value):
-            return [f"{path}: not base64url"]
-        if schema.get("format") in {"int64", "uint64"} and not value.lstrip("-").isdigit():
-            return [f"{path}: expected an integer in a string"]
-        return []
+        return _string_errors(value, schema, path)
+    return _scalar_errors(value, kind, path)
+
+
+def _object_errors(value: object, schema: Mapping[str, Any], path: str) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"{path}: expected an object"]
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    extra: Mapping[str, Any] | None = schema.get("additionalProperties")
+    errors: list[str] = []
+    for key, item in value.items():
+        if key in properties:
+            errors += schema_errors(item, properties[key], f"{path}.{key}")
+        elif extra is not None:
+            errors += schema_errors(item, extra, f"{path}.{key}")
+        else:
+            errors.append(f"{path}: unknown field {key!r}")
+    return errors
+
+
+def _array_errors(value: object, schema: Mapping[str, Any], path: str) -> list[str]:
+    if not isinstance(value, list):
+        return [f"{path}: expected an array"]
+    items: Mapping[str, Any] = schema.get("items", {})
+    return [e for i, item in enumerate(value) for e in schema_errors(item, items, f"{path}[{i}]")]
+
+
+def _string_errors(value: object, schema: Mapping[str, Any], path: str) -> list[str]:
+    if not isinstance(value, str):
+        return [f"{path}: expected a string"]
+    if schema.get("format") == "byte" and not _BASE64URL.match(value):
+        return [f"{path}: not base64url"]
+    if schema.get("format") in {"int64", "uint64"} and not value.lstrip("-").isdigit():
+        return [f"{path}: expected an integer in a string"]
+    return []
+
+
+def _scalar_errors(value: object, kind: object, path: str) -> list[str]:
+    """Integers, numbers and booleans (a bool is neither of the first two); any other
+    type is not checked."""
     if kind == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
         return [] if ok else [f"{path}: expected an integer"]
@@ -317,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Google's front end
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class names it)
         """Quiet: tests read state, not logs."""
 
     def do_POST(self) -> None:
