@@ -601,7 +601,15 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
     for title, rows in data_before.items():
         for number, row in enumerate(rows[1:], start=2):
             assert [c.value for c in book[title][number]][: len(row)] == row
-    assert len(done) == 4  # Mentees headers, Pairings Notes, Problems and Runs created
+    # Mentees headers, Pairings Notes, Problems and Runs created; and, as on Google, the
+    # dropdowns and Status colours the existing tabs lacked.
+    assert len(done) == 8
+    assert [line for line in done if "dropdown" in line or "coloured" in line] == [
+        f"added a Active dropdown to tab {MENTORS_TITLE!r}",
+        "added a Route dropdown to tab 'Mentees'",
+        "added a Status dropdown to tab 'Pairings'",
+        "coloured 9 Status value(s) on tab 'Pairings'",
+    ]
     assert store.init_tabs() == []
 
 
