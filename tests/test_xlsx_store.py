@@ -23,7 +23,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookStore
-from mentorsheet.adapters.workbook.xlsx import XlsxStore, cell_text
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.adapters.workbook.xlsx_format import cell_text
 from mentorsheet.core.model import Problem
 from mentorsheet.core.schema import (
     COLUMNS,

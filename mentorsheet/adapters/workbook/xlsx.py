@@ -8,11 +8,13 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   read and take no lock.
 - **Writes land on the right row.** Every write re-loads the file from disk
   (staff may have saved it with rows inserted, sorted or deleted since the
-  read) and locates each row by its Pairing ID at that moment; an ID that is
-  missing, duplicated or whose Status has moved is skipped and reported.
-- **Text stays text.** openpyxl turns a ``str`` starting with ``=`` into a
-  formula unless the cell's data type is forced to string, which we do for
-  every value written.
+  read) and hands the Pairings tab as it is then to the planner every store
+  shares (:mod:`mentorsheet.adapters.workbook.plan`): rows are located by
+  Pairing ID, and an ID that is missing, duplicated or whose Status has moved
+  is skipped and reported. This store adds one refusal of its own: a row whose
+  mentorsheet cells are merged. It then only sets the planned cells.
+- **Text stays text** (:mod:`mentorsheet.adapters.workbook.xlsx_format`):
+  every value is written as a string cell, never as a formula.
 - **A crash never leaves a broken workbook.** Saves go to a temporary file in
   the same directory, are flushed to disk, then renamed over the workbook.
 - **Staff formatting survives.** The workbook is loaded in full (not
@@ -48,35 +50,25 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 import openpyxl
 from filelock import FileLock, Timeout
 from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.formatting.rule import CellIsRule
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.guard import SessionGuard
-from mentorsheet.adapters.workbook.layout import (
-    Dropdown,
-    added_dropdown,
-    added_headers,
-    coloured,
-    created_tab,
-    layout_of,
-)
+from mentorsheet.adapters.workbook.layout import created_tab
 from mentorsheet.adapters.workbook.plan import Refusal, check_write, plan_finish, plan_write
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
+from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_text
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
@@ -85,16 +77,10 @@ from mentorsheet.core.schema import (
     MENTEES,
     MENTORS,
     PAIRINGS,
-    PC,
     PROBLEMS,
     RUNS,
     TABS,
-    MenteeColumn,
-    MentorColumn,
-    ProblemColumn,
-    RunColumn,
 )
-from mentorsheet.core.statuses import STATUS_COLOURS
 from mentorsheet.errors import (
     MissingTabError,
     RunInProgressError,
@@ -105,74 +91,11 @@ from mentorsheet.errors import (
 MARKER_PREFIX: Final = "mentorsheet."
 Fingerprint = tuple[int, int, int, int]  # device, inode, size, modification time (ns)
 
-# Characters an .xlsx (XML 1.0) cannot hold: a file containing one cannot be opened again.
-NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-LAST_ROW: Final = 1_048_576  # the last row of an .xlsx sheet: validations cover whole columns
-
-# Column widths (in characters) wider than the header needs.
-WIDE_COLUMNS: Final[Mapping[str, int]] = {
-    MentorColumn.NAME: 24,
-    MentorColumn.EMAIL: 30,
-    MentorColumn.SKILLS: 36,
-    MenteeColumn.SKILLS_WANTED: 36,
-    MentorColumn.CALENDLY: 32,
-    PC.MENTEE: 24,
-    PC.MENTOR: 24,
-    PC.MENTEE_EMAIL: 30,
-    PC.MENTOR_EMAIL: 30,
-    PC.WHY: 48,
-    PC.NOTES: 36,
-    PC.INTRO_MESSAGE_ID: 36,
-    ProblemColumn.VALUE: 30,
-    ProblemColumn.PROBLEM: 60,
-    RunColumn.STARTED: 22,
-    RunColumn.FINISHED: 22,
-    RunColumn.RESULT: 40,
-    RunColumn.DIGEST: 22,
-}
-
-
-def cell_text(value: object) -> str:
-    """A cell's value as the text the pure core parses (see :class:`RawTab`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # before int: bool is an int
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        # A date typed into a cell is stored as midnight: give it as a date.
-        if value.time() == time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
-
 
 def _raw_tab(sheet: ReadOnlyWorksheet) -> RawTab:
     # Some programs write a wrong sheet size; read every row there is instead.
     sheet.reset_dimensions()
     return raw_tab(sheet.title, [[cell_text(value) for value in row] for row in sheet.values])
-
-
-def _set_text(cell: Cell | MergedCell, text: str) -> None:
-    """Write ``text`` into ``cell`` as a string, never as a formula."""
-    if isinstance(cell, MergedCell):  # raising before the save leaves the file as it was
-        raise WorkbookError(
-            f"cell {cell.coordinate} of tab {cell.parent.title!r} is inside merged cells; "
-            "unmerge them so mentorsheet can write there"
-        )
-    cleaned = NOT_XML.sub("", text)
-    if cleaned == "":
-        cell.value = None
-        return
-    cell.value = cleaned
-    cell.data_type = "s"  # openpyxl made it "f" when it starts with "="
 
 
 def _editor_lock_files(path: Path) -> list[Path]:
@@ -192,7 +115,7 @@ def _put_row(sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
     """Write ``texts`` into grid row ``row`` (0-based), leaving the cells of blank texts alone."""
     for position, text in enumerate(texts):
         if text != "":
-            _set_text(sheet.cell(row=row + 1, column=position + 1), text)
+            set_text(sheet.cell(row=row + 1, column=position + 1), text)
 
 
 def _merged_refusal(sheet: Worksheet) -> Refusal:
@@ -276,7 +199,7 @@ class XlsxSession:
             refuse=_merged_refusal(sheet),
         )
         for cell in plan.cells:
-            _set_text(sheet.cell(row=cell.row + 1, column=cell.column + 1), cell.text)
+            set_text(sheet.cell(row=cell.row + 1, column=cell.column + 1), cell.text)
         for offset, texts in enumerate(plan.new_rows):
             _put_row(sheet, plan.append_at + offset, texts)
         applied = plan.applied
@@ -480,12 +403,12 @@ class XlsxStore:
                 aliases = self.config.headers.get(tab, {})
                 if title not in workbook.sheetnames:
                     done.append(created_tab(title, COLUMNS[tab]))
-                    done.extend(_lay_out(_create_tab(workbook, title, tab), tab, aliases))
+                    done.extend(lay_out(create_tab(workbook, title, tab), tab, aliases))
                     continue
                 sheet = workbook[title]
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
-                done.extend(_lay_out(sheet, tab, aliases))
+                done.extend(lay_out(sheet, tab, aliases))
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0
@@ -620,86 +543,3 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-
-
-def _create_tab(workbook: Workbook, title: str, tab: str) -> Worksheet:
-    """A new, empty tab with its header row frozen and its columns wide enough to read."""
-    sheet: Worksheet = workbook.create_sheet(title)
-    for position, column in enumerate(COLUMNS[tab], start=1):
-        width = max(WIDE_COLUMNS.get(column, 0), len(column) + 4, 10)
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    # No protection of mentorsheet's columns here: .xlsx sheet protection is
-    # all-or-nothing and needs a password, unlike Google's warning-only kind.
-    return sheet
-
-
-def _lay_out(sheet: Worksheet, tab: str, aliases: Mapping[str, Sequence[str]]) -> list[str]:
-    """Add the missing headers, dropdowns and Status colours; never touch data. Says what it did."""
-    new = sheet.max_row == 1 and sheet.max_column == 1 and sheet["A1"].value is None
-    header = [] if new else [cell_text(cell.value) for cell in sheet[1]]
-    layout = layout_of(tab, header, aliases)
-    done: list[str] = []
-    for offset, column in enumerate(layout.added, start=layout.added_at + 1):
-        cell = sheet.cell(row=1, column=offset)
-        _set_text(cell, column)
-        cell.font = Font(bold=True)
-    if layout.added and not new:
-        done.append(added_headers(sheet.title, layout.added))
-    for dropdown in layout.dropdowns(tab):
-        if not _has_dropdown(sheet, dropdown):
-            _add_dropdown(sheet, dropdown)
-            done.append(added_dropdown(sheet.title, dropdown.column))
-    status = layout.status_position(tab)
-    if status is not None:
-        count = _colour_statuses(sheet, get_column_letter(status + 1))
-        if count:
-            done.append(coloured(sheet.title, count))
-    return done
-
-
-def _has_dropdown(sheet: Worksheet, dropdown: Dropdown) -> bool:
-    first = f"{get_column_letter(dropdown.position + 1)}2"
-    for validation in sheet.data_validations.dataValidation:
-        choices = str(validation.formula1 or "").strip('"').split(",")
-        if validation.type == "list" and first in validation.sqref:
-            return set(choices) == set(dropdown.choices)
-    return False
-
-
-def _add_dropdown(sheet: Worksheet, dropdown: Dropdown) -> None:
-    letter = get_column_letter(dropdown.position + 1)
-    column, choices = dropdown.column, dropdown.choices
-    validation = DataValidation(
-        type="list",
-        formula1='"' + ",".join(choices) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",  # staff may still enter another value after a warning
-        errorTitle=f"Unexpected {column}",
-        error=f"{column} is usually one of: {', '.join(choices)}",
-    )
-    validation.add(f"{letter}2:{letter}{LAST_ROW}")
-    sheet.add_data_validation(validation)
-
-
-def _colour_statuses(sheet: Worksheet, letter: str) -> int:
-    """Give each Status its colour on column ``letter`` where it has none yet; how many."""
-    coloured_now: set[str] = set()
-    for formats in sheet.conditional_formatting:
-        if f"{letter}2" in formats.sqref:
-            coloured_now.update(
-                str(rule.formula[0]).strip('"') for rule in formats.rules if rule.formula
-            )
-    cells = f"{letter}2:{letter}{LAST_ROW}"
-    added = 0
-    for status, colour in STATUS_COLOURS.items():
-        if status.value in coloured_now:
-            continue
-        fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
-        rule = CellIsRule(  # type: ignore[no-untyped-call]
-            operator="equal", formula=[f'"{status.value}"'], fill=fill
-        )
-        sheet.conditional_formatting.add(cells, rule)
-        added += 1
-    return added
