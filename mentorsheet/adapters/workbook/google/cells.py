@@ -27,8 +27,6 @@ SHEETS_EPOCH: Final = datetime(1899, 12, 30)
 
 CELL_FIELDS: Final = "formattedValue,effectiveValue,effectiveFormat(numberFormat(type))"
 META_FIELDS: Final = "metadataId,metadataKey,metadataValue"
-TAB_FIELDS: Final = "properties(sheetId,title,gridProperties(rowCount,columnCount))"
-GRID_FIELDS: Final = f"data(startRow,rowData(values({CELL_FIELDS})))"
 
 
 # --- cells ----------------------------------------------------------------------------
