@@ -1,8 +1,9 @@
 """Shared fixtures: a small seeded workbook on every store backend.
 
-``store_backend`` is parametrised over ``xlsx`` and ``google``: the same
-workbook, seeded as text, behind :class:`~mentorsheet.adapters.workbook.xlsx.XlsxStore`
-or behind the Google Sheets store talking to the stateful Sheets API fake.
+``store_backend`` is parametrised over ``xlsx``, ``google`` and ``memory``: the
+same workbook, seeded as text, behind :class:`~mentorsheet.adapters.workbook.xlsx.XlsxStore`,
+behind the Google Sheets store talking to the stateful Sheets API fake, or held by
+:class:`~mentorsheet.adapters.workbook.memory.MemoryStore`.
 Its ``staff_*`` methods change the workbook the way staff would during a
 run (sorting, inserting, deleting rows), per backend.
 """
@@ -18,6 +19,7 @@ import pytest
 import stamina
 
 from mentorsheet.adapters.workbook.contract import WorkbookStore
+from mentorsheet.adapters.workbook.memory import MemoryStore
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, header_key
@@ -201,12 +203,35 @@ class GoogleBackend(StoreBackend):
         self.fake.set_cell(PAIRINGS, row, column, value)
 
 
-@pytest.fixture(params=["xlsx", "google"])
+class MemoryBackend(StoreBackend):
+    kind = "memory"
+
+    def __init__(self, config: WorkbookConfig) -> None:
+        self.config = config
+        self.memory = MemoryStore.from_tabs(config, SEED)
+        self.store = self.memory
+
+    def staff_sort_pairings_by(self, column: str, *, descending: bool = False) -> None:
+        self.memory.staff_sort(PAIRINGS, column, descending=descending)
+
+    def staff_insert_pairings_row(self, before_row: int, values: Sequence[str]) -> None:
+        self.memory.staff_insert_row(PAIRINGS, before_row, values)
+
+    def staff_delete_pairings_row(self, row: int) -> None:
+        self.memory.staff_delete_row(PAIRINGS, row)
+
+    def staff_set_pairings_cell(self, row: int, column: str, value: str) -> None:
+        self.memory.staff_set_cell(PAIRINGS, row, column, value)
+
+
+@pytest.fixture(params=["xlsx", "google", "memory"])
 def store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> StoreBackend:
     """A fresh store seeded with :data:`SEED`, once per backend."""
     config = store_config()
     if request.param == "xlsx":
         return XlsxBackend(tmp_path / "programme.xlsx", config)
+    if request.param == "memory":
+        return MemoryBackend(config)
     return GoogleBackend(config)
 
 

@@ -14,15 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WriteOutcome
-from mentorsheet.adapters.workbook.google.store import (
-    LEASE_ID,
-    LEASE_KEY,
-    TAG_KEY,
-    GoogleSheetsSession,
-    GoogleSheetsStore,
-    cell_text,
-    spreadsheet_key,
-)
+from mentorsheet.adapters.workbook.google.cells import cell_text, spreadsheet_key
+from mentorsheet.adapters.workbook.google.lease import LEASE_ID, LEASE_KEY
+from mentorsheet.adapters.workbook.google.store import GoogleSheetsSession, GoogleSheetsStore
+from mentorsheet.adapters.workbook.google.tags import TAG_KEY
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, Status

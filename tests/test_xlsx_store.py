@@ -23,7 +23,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookStore
-from mentorsheet.adapters.workbook.xlsx import XlsxStore, cell_text
+from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.adapters.workbook.xlsx_format import cell_text
 from mentorsheet.core.model import Problem
 from mentorsheet.core.schema import (
     COLUMNS,
@@ -601,7 +602,15 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
     for title, rows in data_before.items():
         for number, row in enumerate(rows[1:], start=2):
             assert [c.value for c in book[title][number]][: len(row)] == row
-    assert len(done) == 4  # Mentees headers, Pairings Notes, Problems and Runs created
+    # Mentees headers, Pairings Notes, Problems and Runs created; and, as on Google, the
+    # dropdowns and Status colours the existing tabs lacked.
+    assert len(done) == 8
+    assert [line for line in done if "dropdown" in line or "coloured" in line] == [
+        f"added a Active dropdown to tab {MENTORS_TITLE!r}",
+        "added a Route dropdown to tab 'Mentees'",
+        "added a Status dropdown to tab 'Pairings'",
+        "coloured 9 Status value(s) on tab 'Pairings'",
+    ]
     assert store.init_tabs() == []
 
 

@@ -90,6 +90,10 @@ def bad_request(message: str) -> ApiError:
 # --- validation against the discovery document -------------------------------------
 
 
+# One JSON type's check: (validator, value, schema, path), raising ApiError.
+_Check = Callable[["DiscoveryValidator", Any, Mapping[str, Any], str], None]
+
+
 class DiscoveryValidator:
     """Checks request bodies and query strings the way the Sheets front end does."""
 
@@ -116,71 +120,93 @@ class DiscoveryValidator:
             return
         if value is None:
             return  # JSON null means "not set" for a proto field
-        kind = schema.get("type")
+        check = self._checks.get(str(schema.get("type")))
+        if check is not None:
+            check(self, value, schema, path)
+        # "any" (and untyped) accepts every JSON value
+
+    def _check_object(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
         where = path or "(root)"
-        if kind == "object":
-            if not isinstance(value, dict):
+        if not isinstance(value, dict):
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{where}': "
+                f"expected an object, got {json.dumps(value)}"
+            )
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            if key in properties:
+                self._check(item, properties[key], child)
+            elif extra is not None:
+                self._check(item, extra, child)
+            else:
                 raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}': "
-                    f"expected an object, got {json.dumps(value)}"
+                    f'Invalid JSON payload received. Unknown name "{key}" at '
+                    f"'{where}': Cannot find field."
                 )
-            properties = schema.get("properties", {})
-            extra = schema.get("additionalProperties")
-            for key, item in value.items():
-                child = f"{path}.{key}" if path else key
-                if key in properties:
-                    self._check(item, properties[key], child)
-                elif extra is not None:
-                    self._check(item, extra, child)
-                else:
-                    raise bad_request(
-                        f'Invalid JSON payload received. Unknown name "{key}" at '
-                        f"'{where}': Cannot find field."
-                    )
-        elif kind == "array":
-            if not isinstance(value, list):
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}': "
-                    f"expected a list, got {json.dumps(value)}"
-                )
-            for index, item in enumerate(value):
-                self._check(item, schema.get("items", {}), f"{path}[{index}]")
-        elif kind == "string":
-            if not isinstance(value, str):
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}' "
-                    f"(TYPE_STRING), {json.dumps(value)}"
-                )
-            if "enum" in schema and value not in schema["enum"]:
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}' (enum), \"{value}\""
-                )
-        elif kind == "integer":
-            number = value
-            if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-                number = int(value)  # proto3 JSON accepts integers written as strings
-            if isinstance(number, bool) or not isinstance(number, int):
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}' "
-                    f"(TYPE_INT32), {json.dumps(value)}"
-                )
-            if schema.get("format") == "int32" and not -INT32 <= number < INT32:
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}' "
-                    f"(TYPE_INT32), {value}: out of range"
-                )
-        elif kind == "number":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise bad_request(
-                    f"Invalid JSON payload received. Invalid value at '{where}' "
-                    f"(TYPE_DOUBLE), {json.dumps(value)}"
-                )
-        elif kind == "boolean" and not isinstance(value, bool):
+
+    def _check_array(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
+        if not isinstance(value, list):
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{path or '(root)'}': "
+                f"expected a list, got {json.dumps(value)}"
+            )
+        for index, item in enumerate(value):
+            self._check(item, schema.get("items", {}), f"{path}[{index}]")
+
+    def _check_string(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
+        where = path or "(root)"
+        if not isinstance(value, str):
             raise bad_request(
                 f"Invalid JSON payload received. Invalid value at '{where}' "
+                f"(TYPE_STRING), {json.dumps(value)}"
+            )
+        if "enum" in schema and value not in schema["enum"]:
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{where}' (enum), \"{value}\""
+            )
+
+    def _check_integer(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
+        where = path or "(root)"
+        number = value
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+            number = int(value)  # proto3 JSON accepts integers written as strings
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{where}' "
+                f"(TYPE_INT32), {json.dumps(value)}"
+            )
+        if schema.get("format") == "int32" and not -INT32 <= number < INT32:
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{where}' "
+                f"(TYPE_INT32), {value}: out of range"
+            )
+
+    def _check_number(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{path or '(root)'}' "
+                f"(TYPE_DOUBLE), {json.dumps(value)}"
+            )
+
+    def _check_boolean(self, value: Any, schema: Mapping[str, Any], path: str) -> None:
+        if not isinstance(value, bool):
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at '{path or '(root)'}' "
                 f"(TYPE_BOOL), {json.dumps(value)}"
             )
-        # "any" (and untyped) accepts every JSON value
+
+    _checks: Final[
+        Mapping[str, Callable[[DiscoveryValidator, Any, Mapping[str, Any], str], None]]
+    ] = {
+        "object": _check_object,
+        "array": _check_array,
+        "string": _check_string,
+        "integer": _check_integer,
+        "number": _check_number,
+        "boolean": _check_boolean,
+    }
 
     def check_query(self, method_id: str, query: Mapping[str, list[str]]) -> None:
         method = self.methods[method_id]

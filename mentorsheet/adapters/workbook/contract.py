@@ -9,6 +9,13 @@ Problems, appending the Runs row and releasing the lease.
 
 All values cross this interface as text; the store writes them as text
 (never as formulas) and the pure core parses what it reads.
+
+Where a write goes (rows located by Pairing ID, skips and their reasons, the
+cells mentorsheet may write, new rows placed below the data) is decided once
+for every store by :mod:`mentorsheet.adapters.workbook.plan`; headers are
+found once by :mod:`mentorsheet.adapters.workbook.rows` and laid out by
+``init`` by :mod:`mentorsheet.adapters.workbook.layout`. A store only reads
+its cells as text and moves the planned cells.
 """
 
 from __future__ import annotations
@@ -111,7 +118,7 @@ class WorkbookStore(Protocol):
         ...
 
     def init_tabs(self, *, dry_run: bool = False) -> list[str]:
-        """Create missing tabs with headers (and on Google, formatting); return what was done.
+        """Create missing tabs and headers, and the formatting the backend holds; say what was done.
 
         With ``dry_run``, return what would be done and change nothing.
         """

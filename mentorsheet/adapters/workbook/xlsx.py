@@ -8,11 +8,13 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   read and take no lock.
 - **Writes land on the right row.** Every write re-loads the file from disk
   (staff may have saved it with rows inserted, sorted or deleted since the
-  read) and locates each row by its Pairing ID at that moment; an ID that is
-  missing, duplicated or whose Status has moved is skipped and reported.
-- **Text stays text.** openpyxl turns a ``str`` starting with ``=`` into a
-  formula unless the cell's data type is forced to string, which we do for
-  every value written.
+  read) and hands the Pairings tab as it is then to the planner every store
+  shares (:mod:`mentorsheet.adapters.workbook.plan`): rows are located by
+  Pairing ID, and an ID that is missing, duplicated or whose Status has moved
+  is skipped and reported. This store adds one refusal of its own: a row whose
+  mentorsheet cells are merged. It then only sets the planned cells.
+- **Text stays text** (:mod:`mentorsheet.adapters.workbook.xlsx_format`):
+  every value is written as a string cell, never as a formula.
 - **A crash never leaves a broken workbook.** Saves go to a temporary file in
   the same directory, are flushed to disk, then renamed over the workbook.
 - **Staff formatting survives.** The workbook is loaded in full (not
@@ -46,49 +48,39 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 import openpyxl
 from filelock import FileLock, Timeout
 from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.formatting.rule import CellIsRule
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from mentorsheet.adapters.workbook.contract import (
-    PairingUpdate,
-    RequestStats,
-    SkippedWrite,
-    WriteOutcome,
-)
+from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
+from mentorsheet.adapters.workbook.guard import SessionGuard
+from mentorsheet.adapters.workbook.layout import created_tab
+from mentorsheet.adapters.workbook.plan import Refusal, check_write, plan_finish, plan_write
+from mentorsheet.adapters.workbook.rows import data_end, raw_tab
+from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_text
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
     COLUMNS,
-    DROPDOWNS,
     MENTEES,
     MENTORS,
-    MENTORSHEET_PAIRING_COLUMNS,
     PAIRINGS,
     PROBLEMS,
     RUNS,
     TABS,
-    header_key,
-    resolve_columns,
-    same_status,
 )
-from mentorsheet.core.statuses import STATUS_COLOURS
 from mentorsheet.errors import (
     MissingTabError,
     RunInProgressError,
@@ -99,85 +91,11 @@ from mentorsheet.errors import (
 MARKER_PREFIX: Final = "mentorsheet."
 Fingerprint = tuple[int, int, int, int]  # device, inode, size, modification time (ns)
 
-# Characters an .xlsx (XML 1.0) cannot hold: a file containing one cannot be opened again.
-NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-LAST_ROW: Final = 1_048_576  # the last row of an .xlsx sheet: validations cover whole columns
-
-# Column widths (in characters) wider than the header needs.
-WIDE_COLUMNS: Final[Mapping[str, int]] = {
-    "Name": 24,
-    "Email": 30,
-    "Skills": 36,
-    "Skills wanted": 36,
-    "Calendly link": 32,
-    "Mentee": 24,
-    "Mentor": 24,
-    "Mentee email": 30,
-    "Mentor email": 30,
-    "Why": 48,
-    "Notes": 36,
-    "Intro message ID": 36,
-    "Value": 30,
-    "Problem": 60,
-    "Started": 22,
-    "Finished": 22,
-    "Result": 40,
-    "Digest": 22,
-}
-
-
-def cell_text(value: object) -> str:
-    """A cell's value as the text the pure core parses (see :class:`RawTab`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # before int: bool is an int
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        # A date typed into a cell is stored as midnight: give it as a date.
-        if value.time() == time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
-
-
-def _strip_trailing_blanks(cells: Iterable[str]) -> tuple[str, ...]:
-    values = list(cells)
-    while values and values[-1] == "":
-        values.pop()
-    return tuple(values)
-
 
 def _raw_tab(sheet: ReadOnlyWorksheet) -> RawTab:
     # Some programs write a wrong sheet size; read every row there is instead.
     sheet.reset_dimensions()
-    rows = [_strip_trailing_blanks(cell_text(value) for value in row) for row in sheet.values]
-    while rows and not rows[-1]:
-        rows.pop()
-    header = rows[0] if rows else ()
-    return RawTab(title=sheet.title, header=header, rows=tuple(rows[1:]))
-
-
-def _set_text(cell: Cell | MergedCell, text: str) -> None:
-    """Write ``text`` into ``cell`` as a string, never as a formula."""
-    if isinstance(cell, MergedCell):  # raising before the save leaves the file as it was
-        raise WorkbookError(
-            f"cell {cell.coordinate} of tab {cell.parent.title!r} is inside merged cells; "
-            "unmerge them so mentorsheet can write there"
-        )
-    cleaned = NOT_XML.sub("", text)
-    if cleaned == "":
-        cell.value = None
-        return
-    cell.value = cleaned
-    cell.data_type = "s"  # openpyxl made it "f" when it starts with "="
+    return raw_tab(sheet.title, [[cell_text(value) for value in row] for row in sheet.values])
 
 
 def _editor_lock_files(path: Path) -> list[Path]:
@@ -188,50 +106,29 @@ def _editor_lock_files(path: Path) -> list[Path]:
     return [path.with_name(candidate) for candidate in dict.fromkeys(candidates)]
 
 
-class _Columns:
-    """Where a tab's canonical columns are (1-based), found by header name."""
-
-    def __init__(self, sheet: Worksheet, tab: str, aliases: Mapping[str, Sequence[str]]) -> None:
-        header = [cell_text(cell.value) for cell in sheet[1]]
-        self.positions = {
-            column: index + 1 for column, index in resolve_columns(tab, header, aliases).items()
-        }
-        self.tab = tab
-
-    def check_known(self, values: Mapping[str, str], what: str) -> None:
-        unknown = [column for column in values if column not in COLUMNS[self.tab]]
-        if unknown:
-            raise WorkbookError(f"{what} names no {self.tab} column: {', '.join(unknown)}")
-
-    def write_row(self, sheet: Worksheet, row: int, values: Mapping[str, str]) -> None:
-        # A canonical column the tab lacks can only be an optional one (resolve_columns
-        # raised for required ones); there is nowhere to put it, so it is left out.
-        for column, text in values.items():
-            position = self.positions.get(column)
-            if position is not None:
-                _set_text(sheet.cell(row=row, column=position), text)
+def _grid(sheet: Worksheet) -> list[list[str]]:
+    """A sheet's cells as text, header row first (formula cells as their formula)."""
+    return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
 
 
-def _scan_pairings(sheet: Worksheet, id_column: int) -> tuple[dict[str, list[int]], int]:
-    """Rows of each Pairing ID now, and the last row holding anything at all."""
-    rows_by_id: dict[str, list[int]] = {}
-    last = 1
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        if any(value is not None and value != "" for value in values):
-            last = number
-        if id_column <= len(values):
-            pairing_id = cell_text(values[id_column - 1]).strip()
-            if pairing_id:
-                rows_by_id.setdefault(pairing_id, []).append(number)
-    return rows_by_id, last
+def _put_row(sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
+    """Write ``texts`` into grid row ``row`` (0-based), leaving the cells of blank texts alone."""
+    for position, text in enumerate(texts):
+        if text != "":
+            set_text(sheet.cell(row=row + 1, column=position + 1), text)
 
 
-def _last_filled_row(sheet: Worksheet) -> int:
-    last = 1
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        if any(value is not None and value != "" for value in values):
-            last = number
-    return last
+def _merged_refusal(sheet: Worksheet) -> Refusal:
+    def refuse(row: int, position: int, column: str) -> str:
+        cell = sheet.cell(row=row + 1, column=position + 1)
+        if isinstance(cell, MergedCell):
+            return (
+                f"cell {cell.coordinate} ({column}) is inside merged cells; "
+                "unmerge them so mentorsheet can write there"
+            )
+        return ""
+
+    return refuse
 
 
 class XlsxSession:
@@ -239,9 +136,7 @@ class XlsxSession:
 
     def __init__(self, store: XlsxStore, *, writable: bool) -> None:
         self._store = store
-        self._writable = writable
-        self._open = True
-        self._finished = False
+        self._guard = SessionGuard(store.describe(), dry_run=not writable)
         self._reads = 0
         self._writes = 0
         # The workbook as last loaded or saved, and the file it matches (see _editable).
@@ -254,7 +149,7 @@ class XlsxSession:
         return RequestStats(reads=self._reads, writes=self._writes)
 
     def close(self) -> None:
-        self._open = False
+        self._guard.open = False
         self._kept = None
         self._pending = None
 
@@ -290,45 +185,24 @@ class XlsxSession:
         *,
         durable: bool = True,
     ) -> WriteOutcome:
-        self._check_writable("write Pairings rows")
+        self._guard.check_writable("write Pairings rows")
         if not new_rows and not updates:
             return WriteOutcome()
-        for update in updates:
-            self._check_owned(update)
+        check_write(new_rows, updates)
         workbook, loaded_as = self._editable()
         sheet = self._sheet(workbook, PAIRINGS)
-        columns = _Columns(sheet, PAIRINGS, self._aliases(PAIRINGS))
-        for values in new_rows:
-            columns.check_known(values, "a new Pairings row")
-        rows_by_id, last = _scan_pairings(sheet, columns.positions["Pairing ID"])
-        status_column = columns.positions["Status"]
-        applied: list[str] = []
-        skipped: list[SkippedWrite] = []
-
-        for update in updates:
-            pairing_id = update.pairing_id.strip()
-            reason = self._why_not_update(sheet, columns, rows_by_id, update, status_column)
-            if reason:
-                skipped.append(SkippedWrite(update.pairing_id, reason))
-                continue
-            columns.write_row(sheet, rows_by_id[pairing_id][0], update.values)
-            applied.append(update.pairing_id)
-
-        for values in new_rows:
-            pairing_id = values.get("Pairing ID", "").strip()
-            if not pairing_id:
-                skipped.append(SkippedWrite("", "a new Pairings row has no Pairing ID"))
-                continue
-            if pairing_id in rows_by_id:
-                rows = ", ".join(str(row) for row in rows_by_id[pairing_id])
-                skipped.append(
-                    SkippedWrite(pairing_id, f"not added: this Pairing ID is already on row {rows}")
-                )
-                continue
-            last += 1
-            columns.write_row(sheet, last, values)
-            rows_by_id[pairing_id] = [last]
-            applied.append(pairing_id)
+        plan = plan_write(
+            _grid(sheet),
+            new_rows,
+            updates,
+            aliases=self._aliases(PAIRINGS),
+            refuse=_merged_refusal(sheet),
+        )
+        for cell in plan.cells:
+            set_text(sheet.cell(row=cell.row + 1, column=cell.column + 1), cell.text)
+        for offset, texts in enumerate(plan.new_rows):
+            _put_row(sheet, plan.append_at + offset, texts)
+        applied = plan.applied
 
         if applied and durable:
             self._save(workbook)
@@ -338,10 +212,10 @@ class XlsxSession:
             self._pending = (workbook, loaded_as)
         else:
             self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
-        return WriteOutcome(applied=tuple(applied), skipped=tuple(skipped))
+        return plan.outcome()
 
     def set_marker(self, key: str, value: str) -> None:
-        self._check_writable("record a marker")
+        self._guard.check_writable("record a marker")
         workbook, _ = self._editable()
         name = MARKER_PREFIX + key
         properties = _custom_properties(workbook)
@@ -351,24 +225,27 @@ class XlsxSession:
         self._save(workbook)
 
     def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
-        self._check_writable("finish the run")
+        self._guard.check_writable("finish the run")
         workbook, _ = self._editable()
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
-        problem_columns = _Columns(problem_sheet, PROBLEMS, self._aliases(PROBLEMS))
-        runs_columns = _Columns(runs_sheet, RUNS, self._aliases(RUNS))
-        runs_columns.check_known(run_row, "the Runs row")
-
+        runs_grid = _grid(runs_sheet)
+        plan = plan_finish(
+            [cell_text(cell.value) for cell in problem_sheet[1]],
+            runs_grid[0] if runs_grid else (),
+            [*problems, *self._formula_problems(workbook)],
+            run_row,
+            self._store.config.headers,
+        )
         # Rewritten: whole rows go, so staff columns beside the problems don't go stale.
         if problem_sheet.max_row >= 2:
             problem_sheet.delete_rows(2, problem_sheet.max_row - 1)
-        problems = [*problems, *self._formula_problems(workbook)]
-        for offset, problem in enumerate(problems):
-            problem_columns.write_row(problem_sheet, 2 + offset, problem.as_row())
-        runs_columns.write_row(runs_sheet, _last_filled_row(runs_sheet) + 1, run_row)
+        for offset, texts in enumerate(plan.problem_rows, start=1):
+            _put_row(problem_sheet, offset, texts)
+        _put_row(runs_sheet, data_end(runs_grid), plan.run_row)
 
         self._save(workbook)
-        self._finished = True
+        self._guard.finished = True
 
     # --- helpers ---------------------------------------------------------------
 
@@ -410,60 +287,6 @@ class XlsxSession:
     def _aliases(self, tab: str) -> Mapping[str, Sequence[str]]:
         return self._store.config.headers.get(tab, {})
 
-    def _check_writable(self, what: str) -> None:
-        if not self._writable:
-            raise WorkbookError(f"dry run: refusing to {what} in {self._store.describe()}")
-        if not self._open:
-            raise WorkbookError(f"the session on {self._store.describe()} is closed")
-        if self._finished:
-            raise WorkbookError(f"the run on {self._store.describe()} has already finished")
-
-    @staticmethod
-    def _check_owned(update: PairingUpdate) -> None:
-        # Staff own the other cells of an existing row: never write them.
-        foreign = [column for column in update.values if column not in MENTORSHEET_PAIRING_COLUMNS]
-        if foreign:
-            raise WorkbookError(
-                f"refusing to update {', '.join(foreign)} of pairing {update.pairing_id!r}: "
-                "mentorsheet only writes " + ", ".join(sorted(MENTORSHEET_PAIRING_COLUMNS))
-            )
-
-    @staticmethod
-    def _why_not_update(
-        sheet: Worksheet,
-        columns: _Columns,
-        rows_by_id: Mapping[str, list[int]],
-        update: PairingUpdate,
-        status_column: int,
-    ) -> str:
-        rows = rows_by_id.get(update.pairing_id.strip(), [])
-        if not rows:
-            return "no Pairings row has this Pairing ID now (deleted or changed by staff?)"
-        if len(rows) > 1:
-            shown = ", ".join(str(row) for row in rows)
-            return f"this Pairing ID is on rows {shown}: it is not clear which one to update"
-        if update.expect_status is not None:
-            current = cell_text(sheet.cell(row=rows[0], column=status_column).value)
-            if not same_status(current, update.expect_status):
-                return (
-                    f"its Status is now {current.strip() or '(empty)'!r}, "
-                    f"not {update.expect_status!r}: it was changed since it was read"
-                )
-        missing = [column for column in update.values if column not in columns.positions]
-        if missing:
-            return f"the Pairings tab has no {', '.join(missing)} column"
-        # Every cell mentorsheet may write on this row, not only this write's: a
-        # row that could not take an intro's result is refused before the send.
-        owned = [c for c in MENTORSHEET_PAIRING_COLUMNS if c in columns.positions]
-        for column in sorted({*update.values, *owned}, key=columns.positions.__getitem__):
-            cell = sheet.cell(row=rows[0], column=columns.positions[column])
-            if isinstance(cell, MergedCell):
-                return (
-                    f"cell {cell.coordinate} ({column}) is inside merged cells; "
-                    "unmerge them so mentorsheet can write there"
-                )
-        return ""
-
     def _sheet(self, workbook: Workbook, tab: str) -> Worksheet:
         title = self._store.config.tab_title(tab)
         sheet = workbook[title] if title in workbook.sheetnames else None
@@ -472,8 +295,7 @@ class XlsxSession:
         return sheet
 
     def _load(self, *, data_only: bool, read_only: bool = False) -> Workbook:
-        if not self._open:
-            raise WorkbookError(f"the session on {self._store.describe()} is closed")
+        self._guard.check_open()
         workbook = self._store.load(data_only=data_only, read_only=read_only)
         self._reads += 1
         return workbook
@@ -578,16 +400,15 @@ class XlsxStore:
             done: list[str] = [] if exists else [f"created the workbook {self.path}"]
             for tab in TABS:
                 title = self.config.tab_title(tab)
+                aliases = self.config.headers.get(tab, {})
                 if title not in workbook.sheetnames:
-                    _create_tab(workbook, tab, title)
-                    done.append(f"created tab {title!r} with columns {', '.join(COLUMNS[tab])}")
+                    done.append(created_tab(title, COLUMNS[tab]))
+                    done.extend(lay_out(create_tab(workbook, title, tab), tab, aliases))
                     continue
                 sheet = workbook[title]
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
-                added = _add_missing_headers(sheet, tab, self.config.headers.get(tab, {}))
-                if added:
-                    done.append(f"added column(s) {', '.join(added)} to tab {title!r}")
+                done.extend(lay_out(sheet, tab, aliases))
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0
@@ -722,62 +543,3 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-
-
-def _create_tab(workbook: Workbook, tab: str, title: str) -> None:
-    sheet = workbook.create_sheet(title)
-    bold = Font(bold=True)
-    for position, column in enumerate(COLUMNS[tab], start=1):
-        cell = sheet.cell(row=1, column=position)
-        _set_text(cell, column)
-        cell.font = bold
-        width = max(WIDE_COLUMNS.get(column, 0), len(column) + 4, 10)
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    for (dropdown_tab, column), choices in DROPDOWNS.items():
-        if dropdown_tab == tab:
-            _add_dropdown(sheet, COLUMNS[tab].index(column) + 1, column, choices)
-    if tab == PAIRINGS:
-        letter = get_column_letter(COLUMNS[tab].index("Status") + 1)
-        cells = f"{letter}2:{letter}{LAST_ROW}"
-        for status, colour in STATUS_COLOURS.items():
-            fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
-            rule = CellIsRule(  # type: ignore[no-untyped-call]
-                operator="equal", formula=[f'"{status.value}"'], fill=fill
-            )
-            sheet.conditional_formatting.add(cells, rule)
-    # No protection of mentorsheet's columns here: .xlsx sheet protection is
-    # all-or-nothing and needs a password, unlike Google's warning-only kind.
-
-
-def _add_dropdown(sheet: Worksheet, position: int, column: str, choices: Sequence[str]) -> None:
-    letter = get_column_letter(position)
-    validation = DataValidation(
-        type="list",
-        formula1='"' + ",".join(choices) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",  # staff may still enter another value after a warning
-        errorTitle=f"Unexpected {column}",
-        error=f"{column} is usually one of: {', '.join(choices)}",
-    )
-    validation.add(f"{letter}2:{letter}{LAST_ROW}")
-    sheet.add_data_validation(validation)
-
-
-def _add_missing_headers(
-    sheet: Worksheet, tab: str, aliases: Mapping[str, Sequence[str]]
-) -> list[str]:
-    """Append the headers of absent columns to the header row; never touch data."""
-    header = _strip_trailing_blanks(cell_text(cell.value) for cell in sheet[1])
-    present = {header_key(text) for text in header if text.strip()}
-    missing = [
-        column
-        for column in COLUMNS[tab]
-        if not any(header_key(name) in present for name in (column, *aliases.get(column, ())))
-    ]
-    for offset, column in enumerate(missing, start=len(header) + 1):
-        cell = sheet.cell(row=1, column=offset)
-        _set_text(cell, column)
-        cell.font = Font(bold=True)
-    return missing

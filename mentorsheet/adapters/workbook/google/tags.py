@@ -1,0 +1,259 @@
+"""Row tags: later writes of a run find their Pairings rows without reading the tab again.
+
+Landing writes on the right row
+-------------------------------
+Rows are never addressed by the numbers seen at ``read()``: staff may insert,
+delete or sort rows at any moment. The first write re-reads the Pairings tab
+just before writing and locates each row by its Pairing ID (the shared
+planner, :mod:`mentorsheet.adapters.workbook.plan`: a missing or duplicated
+ID, or a Status that is no longer the expected one, is skipped and
+reported). Its single ``batchUpdate`` then, atomically: writes the cells
+(``stringValue``: user text is never parsed as a formula), inserts the new
+rows at the end of the data (inserting, not overwriting, so a row a person
+adds at the same moment is pushed down rather than lost), and tags every row
+it touched or added with ROW developer metadata (``mentorsheet.pairing``).
+Sheets keeps such metadata on its row wherever the row moves, and deletes it
+with the row. The response carries the Pairing ID column so the store checks
+each tag sits on the row with the right ID (:meth:`RowTags.verify`).
+
+Later writes of the run (the flushes of the sending loop) address the tagged
+rows through ``developerMetadataLookup`` data filters, with no extra read
+(:meth:`RowTags.write`): the filter finds the row wherever it now is, a
+deleted row matches nothing (the update is skipped and reported), and the
+updated row comes back in the response so its Pairing ID is checked again.
+A row not tagged this run falls back to the re-locating read. Tags are
+removed by ``finish()`` (per-sheet metadata is limited in size), and a tag
+left by a killed run is ignored: each carries its run's token.
+
+The one window this cannot close is the second or so between the re-locating
+read and the first write: if rows move exactly then, the check on the response
+finds it and the run stops with an error naming the pairings to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from mentorsheet.adapters.workbook.contract import PairingUpdate, SkippedWrite, WriteOutcome
+from mentorsheet.adapters.workbook.google.cells import (
+    Json,
+    create_metadata,
+    delete_metadata,
+    grid_texts,
+    row_range,
+)
+from mentorsheet.adapters.workbook.google.client import SheetsClient
+from mentorsheet.adapters.workbook.plan import missing_columns
+from mentorsheet.core.schema import PC, same_status
+from mentorsheet.errors import WorkbookError
+
+log = logging.getLogger(__name__)
+
+TAG_KEY: Final = "mentorsheet.pairing"
+
+# Grid row -> the tags on it: (metadataId, run token, Pairing ID).
+Tags = dict[int, list[tuple[int, str, str]]]
+
+
+def row_tags(sheet: Mapping[str, Any]) -> Tags:
+    """The row tags of a sheet read with its ``rowMetadata``, by grid row."""
+    grid = (sheet.get("data") or [{}])[0]
+    start = int(grid.get("startRow", 0))
+    tags: Tags = {}
+    for offset, meta in enumerate(grid.get("rowMetadata") or []):
+        for item in meta.get("developerMetadata") or []:
+            if item.get("metadataKey") != TAG_KEY:
+                continue
+            try:
+                tag = json.loads(str(item.get("metadataValue", "")))
+                entry = (int(item["metadataId"]), str(tag["run"]), str(tag["id"]))
+            except (ValueError, KeyError, TypeError):
+                entry = (int(item.get("metadataId", 0)), "", "")
+            tags.setdefault(start + offset, []).append(entry)
+    return tags
+
+
+@dataclass
+class Tagging:
+    """The tags a located write adds, and this run's tags it found already in place."""
+
+    requests: list[Json] = field(default_factory=list)
+    rows: list[tuple[int, str]] = field(default_factory=list)  # (grid row, Pairing ID) tagged
+    adopted: dict[str, int] = field(default_factory=dict)  # Pairing ID -> existing tag id
+
+
+class RowTags:
+    """This run's row tags, and what it knows of the rows they are on."""
+
+    def __init__(self, token: str, pairings_title: str) -> None:
+        self.token = token
+        self.pairings_title = pairings_title
+        self.ids: dict[str, int] = {}  # Pairing ID -> this run's row tag
+        self.statuses: dict[str, str] = {}  # Pairing ID -> Status as last read or written
+        self.columns: Mapping[str, int] = {}  # Pairings columns at the last located write
+        self.stale = False  # tags of other runs were seen: finish removes them too
+
+    def covers(self, new_rows: Sequence[object], updates: Sequence[PairingUpdate]) -> bool:
+        """Whether the batch can go by data filter: only updates of rows tagged this run."""
+        return not new_rows and all(
+            u.pairing_id.strip() in self.ids and not u.recheck for u in updates
+        )
+
+    def tagging(self, sheet_id: int, located: Sequence[tuple[int, str]], found: Tags) -> Tagging:
+        """Tags for the ``located`` rows (grid row, Pairing ID), keeping ours already there."""
+        self.stale = self.stale or any(
+            run != self.token for entries in found.values() for _id, run, _pid in entries
+        )
+        ours = {
+            row: (metadata_id, pairing_id)
+            for row, entries in found.items()
+            for metadata_id, run, pairing_id in entries
+            if run == self.token
+        }
+        tagging = Tagging()
+        for row, pairing_id in located:
+            mine = ours.get(row)
+            if mine is not None and mine[1] == pairing_id:
+                tagging.adopted[pairing_id] = mine[0]
+                continue
+            tagging.rows.append((row, pairing_id))
+            value = json.dumps({"id": pairing_id, "run": self.token}, separators=(",", ":"))
+            location = {"dimensionRange": row_range(sheet_id, row, row + 1)}
+            tagging.requests.append(create_metadata(TAG_KEY, value, location))
+        return tagging
+
+    def verify(self, response: Mapping[str, Any], tagging: Tagging) -> dict[str, int]:
+        """Tag ids by Pairing ID, after checking each tagged row holds that Pairing ID."""
+        replies = response.get("replies") or []
+        created = [
+            reply["createDeveloperMetadata"]["developerMetadata"]
+            for reply in replies
+            if reply and "createDeveloperMetadata" in reply
+        ]
+        sheets = (response.get("updatedSpreadsheet") or {}).get("sheets") or []
+        # Google may return every tab here; the Pairing IDs are in the Pairings one.
+        pairings = [
+            sheet
+            for sheet in sheets
+            if (sheet.get("properties") or {}).get("title") == self.pairings_title
+        ]
+        ids_now = grid_texts(pairings[0]) if pairings else None
+        tags: dict[str, int] = {}
+        misplaced: list[str] = []
+        for (row, pairing_id), metadata in zip(tagging.rows, created, strict=False):
+            tags[pairing_id] = int(metadata["metadataId"])
+            if ids_now is not None:
+                found = ids_now[row][0] if row < len(ids_now) and ids_now[row] else ""
+                if found.strip() != pairing_id:
+                    misplaced.append(pairing_id)
+        if ids_now is None:
+            log.warning("Sheets sent no Pairing ID column back; the write could not be checked")
+        if misplaced:
+            self.ids.update(tags)
+            raise WorkbookError(
+                "Rows of the Pairings tab moved while mentorsheet was writing, so these "
+                f"pairings may be on the wrong rows: {', '.join(misplaced)}; check their "
+                "Status and intro cells by hand before the next run."
+            )
+        return tags
+
+    def cleanup(self) -> list[Json]:
+        """The request removing every row tag (ours and stale ones), if there are any."""
+        if not self.ids and not self.stale:
+            return []
+        return [delete_metadata(metadataKey=TAG_KEY, locationType="ROW")]
+
+    # --- writes by data filter ------------------------------------------------------------
+
+    def write(self, client: SheetsClient, updates: Sequence[PairingUpdate]) -> WriteOutcome:
+        """Updates of tagged rows, in one ``values:batchUpdateByDataFilter`` with no read."""
+        skipped: list[SkippedWrite] = []
+        data: list[Json] = []
+        sent: dict[int, PairingUpdate] = {}
+        for update in updates:
+            reason = self._why_not(update)
+            if reason:
+                skipped.append(SkippedWrite(update.pairing_id, reason))
+                continue
+            metadata_id = self.ids[update.pairing_id.strip()]
+            sent[metadata_id] = update
+            data.append(self._filtered_row(metadata_id, update))
+        if not data:
+            return WriteOutcome(skipped=tuple(skipped))
+        body = {
+            "valueInputOption": "RAW",
+            "data": data,
+            "includeValuesInResponse": True,
+            "responseValueRenderOption": "FORMATTED_VALUE",
+        }
+        response = client.run(
+            "record results on the Pairings tab", lambda _n: client.update_by_data_filter(body)
+        )
+        applied = self._landed(response, sent, skipped)
+        return WriteOutcome(applied=tuple(applied), skipped=tuple(skipped))
+
+    def _why_not(self, update: PairingUpdate) -> str:
+        known = self.statuses.get(update.pairing_id.strip())
+        expected = update.expect_status
+        if expected is not None and known is not None and not same_status(known, expected):
+            return f"its Status is {known!r}, not {expected!r}"
+        return missing_columns(self.columns, update.values)
+
+    def _filtered_row(self, metadata_id: int, update: PairingUpdate) -> Json:
+        positions = {self.columns[column]: text for column, text in update.values.items()}
+        # null cells are skipped by Sheets: only mentorsheet's own cells are written.
+        row: list[str | None] = [None] * (max(positions) + 1)
+        for position, text in positions.items():
+            row[position] = text
+        return {
+            "dataFilter": {"developerMetadataLookup": {"metadataId": metadata_id}},
+            "majorDimension": "ROWS",
+            "values": [row],
+        }
+
+    def _landed(
+        self,
+        response: Mapping[str, Any],
+        sent: Mapping[int, PairingUpdate],
+        skipped: list[SkippedWrite],
+    ) -> list[str]:
+        """The updates that landed on their rows; raises for any that landed elsewhere."""
+        landed: dict[int, list[Any]] = {}
+        for item in response.get("responses") or []:
+            lookup = (item.get("dataFilter") or {}).get("developerMetadataLookup") or {}
+            if item.get("updatedRange") and "metadataId" in lookup:
+                values = (item.get("updatedData") or {}).get("values") or [[]]
+                landed[int(lookup["metadataId"])] = list(values[0])
+        id_column = self.columns[PC.PAIRING_ID]
+        applied: list[str] = []
+        misplaced: list[str] = []
+        for metadata_id, update in sent.items():
+            pairing_id = update.pairing_id.strip()
+            if metadata_id not in landed:
+                skipped.append(
+                    SkippedWrite(
+                        update.pairing_id,
+                        "its row was deleted during the run, so nothing was written",
+                    )
+                )
+                self.ids.pop(pairing_id, None)
+                continue
+            row_now = landed[metadata_id]
+            found = str(row_now[id_column]) if id_column < len(row_now) else ""
+            if found.strip() != pairing_id:
+                misplaced.append(update.pairing_id)
+                continue
+            applied.append(update.pairing_id)
+            if PC.STATUS in update.values:
+                self.statuses[pairing_id] = update.values[PC.STATUS]
+        if misplaced:
+            raise WorkbookError(
+                "A tagged Pairings row no longer holds its Pairing ID (rows or columns moved), "
+                f"so these updates may be on the wrong rows: {', '.join(misplaced)}; check them "
+                "by hand before the next run."
+            )
+        return applied
