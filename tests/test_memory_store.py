@@ -81,8 +81,13 @@ def test_one_session_at_a_time_holds_the_lease(store: MemoryStore) -> None:
         with store.session("peek", dry_run=True) as peek, pytest.raises(WorkbookError):
             peek.set_marker("digest", "x")
     assert store.holder is None
-    with pytest.raises(KeyError), store.session("crash"):
-        raise KeyError("boom")
+
+    def crash() -> None:
+        with store.session("crash"):
+            raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        crash()
     assert store.holder is None
 
 
