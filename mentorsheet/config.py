@@ -29,6 +29,9 @@ from mentorsheet.core.schema import COLUMNS, TABS
 from mentorsheet.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
+# Looked for in this order when no file is named: what ``mentorsheet init`` writes in
+# an empty folder, then the repository's own layout.
+DEFAULT_CONFIG_PATHS = (Path("mentorsheet.toml"), DEFAULT_CONFIG_PATH)
 
 
 class _BadValue(ConfigError):
@@ -134,8 +137,9 @@ class MailConfig(_Section):
     """How emails name the programme."""
     resources_url: str = ""
     """A link to the programme's resources for mentors (left out of emails when empty)."""
-    templates_dir: Path = Path("config/templates")
-    """Jinja2 templates of the emails (see the shipped ones)."""
+    templates_dir: Path | None = None
+    """A folder of your own versions of the email templates; each template not there comes
+from the packaged defaults (``mentorsheet init --templates DIR`` copies them out to edit)."""
     max_per_run: int = Field(default=200, ge=0, le=2000)
     """At most this many emails per run (Workspace allows 2,000 a day); the rest wait."""
     flush_every: int = Field(default=10, ge=1, le=500)
@@ -144,6 +148,13 @@ class MailConfig(_Section):
     """Timeout of each Gmail request."""
     max_attempts: int = Field(default=4, ge=1, le=10)
     """Attempts of a send refused with 429 / rate limit (nothing was sent then)."""
+
+    @field_validator("templates_dir", mode="before")
+    @classmethod
+    def _blank_means_packaged(cls, value: object) -> object:
+        # An empty value (the reference file's, or an environment's) means "no overrides",
+        # never the working directory.
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class ScheduleConfig(_Section):
@@ -259,9 +270,9 @@ def load_config(
             raise ConfigError("config", f"no config file at {str(file)!r}")
         data = _read_toml(file)
         source = str(file)
-    elif DEFAULT_CONFIG_PATH.is_file():
-        data = _read_toml(DEFAULT_CONFIG_PATH)
-        source = str(DEFAULT_CONFIG_PATH)
+    elif found := next((p for p in DEFAULT_CONFIG_PATHS if p.is_file()), None):
+        data = _read_toml(found)
+        source = str(found)
     for variable, (section, key) in ENVIRONMENT.items():
         if env.get(variable):
             data.setdefault(section, {})

@@ -54,7 +54,7 @@ from mentorsheet.core.schema import (
 )
 from mentorsheet.core.statuses import FREEING_STATUSES
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "mentorsheet" / "templates"
 
 TODAY = date(2026, 3, 2)
 DEFAULT_SIZES = "1000x400,10000x3000"

@@ -33,7 +33,7 @@ def invoke(*args: str) -> Result:
 
 
 def write_config(path: Path, extra: str = "") -> Path:
-    templates = ROOT / "config" / "templates"
+    templates = ROOT / "mentorsheet" / "templates"
     path.write_text(
         f'[workbook]\npath = "book.xlsx"\nwait_seconds = 0.5\n'
         f'[mail]\noutbox_dir = "out"\ntemplates_dir = "{templates}"\n' + extra,
@@ -154,3 +154,67 @@ def test_doctor_refuses_an_outbox_that_is_a_file(in_tmp: Path) -> None:
     result = invoke("doctor", "--config", str(config))
     assert result.exit_code == 1
     assert "✗ mail" in result.output
+
+
+# --- a new programme folder, as after `pip install mentorsheet` -------------------------
+
+
+def test_init_in_an_empty_folder_writes_a_commented_config_and_never_overwrites_it(
+    in_tmp: Path,
+) -> None:
+    first = invoke("init")
+    assert first.exit_code == 0, first.output
+    written = (in_tmp / "mentorsheet.toml").read_text(encoding="utf-8")
+    assert "[mail]" in written and "# sender = " in written
+    assert (in_tmp / "mentorsheet.xlsx").is_file()
+    (in_tmp / "mentorsheet.toml").write_text('[mail]\nsender = "mine@example.org"\n', "utf-8")
+    second = invoke("init")
+    assert second.exit_code == 0, second.output
+    assert "mentorsheet.toml" not in second.output
+    assert (in_tmp / "mentorsheet.toml").read_text(encoding="utf-8").startswith("[mail]")
+
+
+def test_a_run_in_a_new_folder_sends_with_the_packaged_templates(in_tmp: Path) -> None:
+    assert invoke("init").exit_code == 0
+    book = openpyxl.load_workbook(in_tmp / "mentorsheet.xlsx")
+    book["Mentors"].append(["Ada Lovelace", "ada@example.org", "python", 1, "", "", "yes", ""])
+    book["Mentees"].append(["Sam Jones", "sam@example.net", "Academy", "python", "", ""])
+    book.save(in_tmp / "mentorsheet.xlsx")
+    (in_tmp / "mentorsheet.toml").write_text("[matching]\nauto_approve = true\n", "utf-8")
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    [intro] = (in_tmp / "outbox").glob("*-intro.eml")
+    assert "Sam Jones" in intro.read_text(encoding="utf-8")
+
+
+def test_init_templates_copies_them_out_and_doctor_names_the_overrides(in_tmp: Path) -> None:
+    assert invoke("init", "--templates", "my-templates").exit_code == 0
+    copied = sorted(p.name for p in (in_tmp / "my-templates").iterdir())
+    assert "intro.txt.j2" in copied and "digest.subject.j2" in copied
+    for name in copied:
+        if name != "intro.txt.j2":  # keep one override; the rest fall back to the package
+            (in_tmp / "my-templates" / name).unlink()
+    (in_tmp / "mentorsheet.toml").write_text('[mail]\ntemplates_dir = "my-templates"\n', "utf-8")
+    result = invoke("doctor")
+    assert "✓ templates" in result.output
+    assert "overridden in my-templates: intro.txt.j2" in result.output
+    again = invoke("init", "--templates", "my-templates")
+    assert again.exit_code == 0
+    assert sorted(p.name for p in (in_tmp / "my-templates").iterdir()) == copied
+    assert (in_tmp / "my-templates" / "intro.txt.j2").stat().st_size > 0
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mentorsheet", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    from mentorsheet import __version__
+
+    assert done.stdout.strip() == f"mentorsheet, version {__version__}"

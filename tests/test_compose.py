@@ -14,13 +14,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorsheet.adapters.channels.email.compose import Composer, calendly_link
+from mentorsheet.adapters.channels.email.compose import (
+    Composer,
+    calendly_link,
+    copy_packaged_templates,
+    template_names,
+)
 from mentorsheet.config import MailConfig
 from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
 
-SHIPPED = Path(__file__).resolve().parents[1] / "config" / "templates"
+SHIPPED = Path(__file__).resolve().parents[1] / "mentorsheet" / "templates"
 NOW = datetime(2024, 6, 3, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 
 MAIL = MailConfig(
@@ -441,16 +446,53 @@ def test_check_reports_a_syntax_error_with_its_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("missing", ["intro.subject.j2", "reminder.txt.j2", "digest.txt.j2"])
-def test_check_reports_a_missing_required_template(tmp_path: Path, missing: str) -> None:
+def test_a_template_missing_from_the_overrides_comes_from_the_package(
+    tmp_path: Path, missing: str
+) -> None:
     templates = copy_templates(tmp_path)
     (templates / missing).unlink()
-    with pytest.raises(TemplateError, match=missing.replace(".", r"\.") + " is missing"):
-        Composer(MAIL, templates_dir=templates).check()
+    (templates / "intro.txt.j2").write_text("Overridden for {{ mentee_name }}.\n", "utf-8")
+    composer = Composer(MAIL, templates_dir=templates)
+    composer.check()
+    assert missing not in composer.overridden()
+    message = round_trip(composer.intro(pairing(), mentor(), mentee(), now=NOW))
+    if missing == "intro.subject.j2":
+        assert subject_of(message) == subject_of(
+            Composer(MAIL).intro(pairing(), mentor(), mentee(), now=NOW)
+        )
+    assert text_of(message).startswith("Overridden for Bob")
 
 
-def test_without_an_html_template_the_email_is_plain_text(tmp_path: Path) -> None:
+def test_with_no_overrides_every_template_is_the_packaged_one() -> None:
+    composer = Composer(MailConfig())
+    assert composer.templates_dir is None
+    assert composer.overridden() == []
+    composer.check()
+    packaged = round_trip(composer.intro(pairing(), mentor(), mentee(), now=NOW))
+    shipped = round_trip(
+        Composer(MAIL, templates_dir=SHIPPED).intro(pairing(), mentor(), mentee(), now=NOW)
+    )
+    assert text_of(packaged).replace(MailConfig().sender_name, "") != ""
+    assert packaged.get_content_type() == shipped.get_content_type() == "multipart/alternative"
+
+
+def test_init_copies_the_packaged_templates_out_without_overwriting(tmp_path: Path) -> None:
+    target = tmp_path / "my-templates"
+    target.mkdir()
+    (target / "intro.txt.j2").write_text("mine\n", encoding="utf-8")
+    copied = copy_packaged_templates(target)
+    assert "intro.txt.j2" not in copied
+    assert (target / "intro.txt.j2").read_text(encoding="utf-8") == "mine\n"
+    packaged = [n for n in template_names() if (SHIPPED / n).is_file()]
+    assert sorted(copied) == sorted(n for n in packaged if n != "intro.txt.j2")
+    for name in copied:
+        assert (target / name).read_bytes() == (SHIPPED / name).read_bytes()
+    assert copy_packaged_templates(target) == []
+
+
+def test_an_empty_html_override_sends_plain_text(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
-    (templates / "intro.html.j2").unlink()
+    (templates / "intro.html.j2").write_text("", encoding="utf-8")
     composer = Composer(MAIL, templates_dir=templates)
     composer.check()
     message = round_trip(composer.intro(pairing(), mentor(), mentee(), now=NOW))

@@ -45,7 +45,7 @@ from tests.fakes.gmail_api import (
     schema_errors,
 )
 
-SHIPPED = Path(__file__).resolve().parents[1] / "config" / "templates"
+SHIPPED = Path(__file__).resolve().parents[1] / "mentorsheet" / "templates"
 NOW = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
 MAX_ATTEMPTS = 3
 MAIL = MailConfig(sender="mentoring@example.org", sender_name="Mentoring Programme")

@@ -21,7 +21,7 @@ from mentorsheet.core.model import Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import MailError
 
-SHIPPED = Path(__file__).resolve().parents[1] / "config" / "templates"
+SHIPPED = Path(__file__).resolve().parents[1] / "mentorsheet" / "templates"
 NOW = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
 MAIL = MailConfig(
     sender="mentoring@example.org",

@@ -228,6 +228,7 @@ def test_killed_between_send_and_record_is_never_resent(tmp_path: Path) -> None:
 def test_template_typo_fails_before_anything_is_written(tmp_path: Path, small: Config) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
+    assert small.mail.templates_dir is not None
     source = Path(small.mail.templates_dir)
     for file in source.iterdir():
         (templates / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")

@@ -100,7 +100,9 @@ def make_config(tmp_path: Path, **sections: Mapping[str, Any]) -> Config:
         "workbook": {"path": str(tmp_path / "programme.xlsx"), "wait_seconds": 0.2},
         "mail": {
             "outbox_dir": str(tmp_path / "outbox"),
-            "templates_dir": str(Path(__file__).resolve().parent.parent / "config" / "templates"),
+            "templates_dir": str(
+                Path(__file__).resolve().parent.parent / "mentorsheet" / "templates"
+            ),
             "sender": "mentoring@example.org",
             "staff_email": "staff@example.org",
         },

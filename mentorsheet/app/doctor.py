@@ -53,7 +53,24 @@ def _workbook_checks(config: Config, now: datetime) -> list[Check]:
 
 def _templates_check(config: Config) -> Check:
     try:
-        build_composer(config).check()
+        composer = build_composer(config)
+        composer.check()
     except MentorsheetError as exc:
         return Check("templates", False, str(exc))
-    return Check("templates", True, f"every template in {config.mail.templates_dir} renders")
+    overridden = composer.overridden()
+    if config.mail.templates_dir is None:
+        where = "the packaged defaults (set mail.templates_dir to a folder of your own versions)"
+    elif not config.mail.templates_dir.is_dir():
+        return Check(
+            "templates",
+            True,
+            f"mail.templates_dir {config.mail.templates_dir} is not a folder, so every template "
+            "is the packaged default: create it with `mentorsheet init --templates DIR`.",
+            warning=True,
+        )
+    elif overridden:
+        where = f"overridden in {config.mail.templates_dir}: {', '.join(overridden)}; the rest "
+        where += "are the packaged defaults"
+    else:
+        where = f"{config.mail.templates_dir} overrides none, so all are the packaged defaults"
+    return Check("templates", True, f"every template renders — {where}")

@@ -23,13 +23,13 @@ import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from mentorsheet.adapters.channels.base import Channel, Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.workbook.contract import RequestStats, WorkbookSession, WorkbookStore
+from mentorsheet.app.commands import COMMANDS, STEPS, Command
 from mentorsheet.app.deliver import (
     Batch,
     Delivery,
@@ -58,16 +58,7 @@ from mentorsheet.core.plan import (
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
 from mentorsheet.errors import InvalidFieldError, MentorsheetError
 
-Command = Literal["propose", "intro", "status", "digest", "run"]
-COMMANDS: tuple[Command, ...] = ("propose", "intro", "status", "digest", "run")
-
-_STEPS: Mapping[Command, frozenset[str]] = {
-    "propose": frozenset({"propose"}),
-    "intro": frozenset({"intro"}),
-    "status": frozenset({"status"}),
-    "digest": frozenset({"digest"}),
-    "run": frozenset({"propose", "intro", "status", "digest"}),
-}
+__all__ = ["COMMANDS", "Command", "RunReport", "Runner"]
 
 
 @dataclass(frozen=True)
@@ -249,7 +240,7 @@ class Runner:
 
     def run(self, command: Command, *, dry_run: bool = False) -> RunReport:
         started = self.clock()
-        steps = _STEPS[command]
+        steps = STEPS[command]
         # A template typo must fail before anything is written or sent.
         if steps & {"intro", "status", "digest"}:
             for channel in self._by_name.values():

@@ -69,6 +69,7 @@ class Check:
     name: str
     ok: bool
     message: str
+    warning: bool = False  # holds, but a person should look (shown with "!")
 
 
 def describe_workbook_access(config: Config) -> list[Check]:
@@ -78,6 +79,7 @@ def describe_workbook_access(config: Config) -> list[Check]:
         from mentorsheet.adapters.google_auth import (
             SHEETS_SCOPE,
             describe_credentials,
+            is_user_credentials,
             load_credentials,
         )
 
@@ -94,14 +96,12 @@ def describe_workbook_access(config: Config) -> list[Check]:
             credentials = load_credentials([SHEETS_SCOPE])
         except MentorsheetError as exc:
             return [Check("credentials", False, str(exc))]
-        return [
-            Check(
-                "credentials",
-                True,
-                f"{describe_credentials(credentials)} — share the sheet with this account "
-                "as Editor.",
-            )
-        ]
+        share = (
+            "the sheet must be one this account can edit."
+            if is_user_credentials(credentials)
+            else "share the sheet with this account as Editor."
+        )
+        return [Check("credentials", True, f"{describe_credentials(credentials)} — {share}")]
     path = Path(config.workbook.path)
     if not path.exists():
         return [
@@ -112,12 +112,34 @@ def describe_workbook_access(config: Config) -> list[Check]:
     return []
 
 
+def _signed_in_sender(sender: str, account: str) -> Check:
+    """With a person's sign-in Gmail sends as that account, whatever mail.sender says."""
+    if not account:
+        return Check(
+            "mail",
+            True,
+            f"Gmail as the signed-in Google account, which could not be named: mail goes out "
+            f"as that account, so make sure it is {sender} (or run `mentorsheet login`).",
+            warning=True,
+        )
+    if account.casefold() != sender.casefold():
+        return Check(
+            "mail",
+            True,
+            f"Gmail sends as the signed-in account {account}, but mail.sender is {sender}: set "
+            f"mail.sender to {account}, or run `mentorsheet login` again as {sender}.",
+            warning=True,
+        )
+    return Check("mail", True, f"Gmail as {sender}, the signed-in account (no delegation needed).")
+
+
 def check_mail(config: Config) -> Check:
     """Whether the configured mail backend can send: Gmail credentials, or a writable outbox."""
     if config.mail.backend == "gmail":
         from mentorsheet.adapters.google_auth import (
             GMAIL_SEND_SCOPE,
             describe_credentials,
+            is_user_credentials,
             load_credentials,
         )
 
@@ -125,6 +147,8 @@ def check_mail(config: Config) -> Check:
             credentials = load_credentials([GMAIL_SEND_SCOPE], subject=config.mail.sender)
         except MentorsheetError as exc:
             return Check("mail", False, str(exc))
+        if is_user_credentials(credentials):
+            return _signed_in_sender(config.mail.sender, str(getattr(credentials, "account", "")))
         return Check(
             "mail",
             True,

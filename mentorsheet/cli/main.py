@@ -11,15 +11,19 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from mentorsheet import __version__
-from mentorsheet.app.run import COMMANDS, Command
-from mentorsheet.config import Config, load_config
+from mentorsheet.app.commands import COMMANDS, Command
 from mentorsheet.errors import ConfigError, MentorsheetError, UsageError
+
+if TYPE_CHECKING:
+    from mentorsheet.config import Config
+
+# Heavy modules (pandas, SciPy, OR-Tools, the Google clients, pydantic, rich) are
+# imported inside the commands that use them, so --help and --version start fast.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,11 +53,15 @@ class Context:
         self.config_path = config_path
         self.spreadsheet = spreadsheet
         self.verbosity = verbosity
+        from rich.console import Console
+
         # Off a terminal, long lines are not wrapped: logs and pipes get whole lines.
         self.console = Console(highlight=False, markup=False, soft_wrap=True)
         self.errors = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
     def config(self) -> Config:
+        from mentorsheet.config import load_config
+
         return load_config(
             self.config_path, overrides={"workbook": _spreadsheet_overrides(self.spreadsheet)}
         )
@@ -100,28 +108,48 @@ def main() -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Say what would be created; change nothing.")
+@click.option(
+    "--templates",
+    "templates",
+    type=click.Path(file_okay=False),
+    help="Also copy the packaged email templates into this folder, to edit.",
+)
 @_common
 def init(
-    dry_run: bool, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
+    dry_run: bool,
+    templates: str | None,
+    config_path: str | None,
+    spreadsheet: str | None,
+    verbose: int,
+    quiet: int,
 ) -> None:
-    """Create the workbook's missing tabs with their headers (safe to run twice)."""
+    """Create the workbook's missing tabs with their headers, and a config file in an
+    empty folder (safe to run twice: nothing is overwritten)."""
+    import os
+    from pathlib import Path
+
+    from mentorsheet.app.setup import initialise, wants_new_config
     from mentorsheet.app.wiring import build_store
 
     ctx = _context(config_path, spreadsheet, verbose, quiet)
     try:
-        store = build_store(ctx.config())
-        done = store.init_tabs(dry_run=dry_run)
+        result = initialise(
+            build_store(ctx.config()),
+            write_config=wants_new_config(config_path, os.environ.get("MENTORSHEET_CONFIG")),
+            templates=Path(templates) if templates else None,
+            dry_run=dry_run,
+        )
     except MentorsheetError as exc:
         ctx.fail(exc)
     if ctx.verbosity >= 0:
-        if dry_run and done:
+        if dry_run and result.done:
             ctx.console.print("Dry run: init would do this.", highlight=False)
-        for line in done or ["nothing to do: every tab and header is there"]:
+        for line in result.done or ["nothing to do: every tab and header is there"]:
             ctx.console.print(f"- {line}", highlight=False)
         if dry_run:
-            ctx.console.print(f"Dry run: {store.describe()} was not changed.", highlight=False)
+            ctx.console.print(f"Dry run: {result.store} was not changed.", highlight=False)
         else:
-            ctx.console.print(f"Workbook ready: {store.describe()}", highlight=False)
+            ctx.console.print(f"Workbook ready: {result.store}", highlight=False)
 
 
 @main.command()
@@ -138,7 +166,7 @@ def doctor(config_path: str | None, spreadsheet: str | None, verbose: int, quiet
         sys.exit(EXIT_USAGE)
     checks = run_doctor(config)
     for check in checks:
-        mark = "✓" if check.ok else "✗"
+        mark = ("!" if check.warning else "✓") if check.ok else "✗"
         ctx.console.print(f"{mark} {check.name}: {check.message}", highlight=False, soft_wrap=True)
     sys.exit(EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED)
 

@@ -1,9 +1,11 @@
 """Compose the programme's emails from the Jinja2 templates staff can edit.
 
-Each email has a subject template, a plain-text template and, optionally, an
-HTML template (``intro.subject.j2``, ``intro.txt.j2``, ``intro.html.j2``, and
-the same for ``reminder`` and ``digest``). Delete an ``.html.j2`` file to send
-that email as plain text only.
+Each email has a subject template, a plain-text template and an HTML template
+(``intro.subject.j2``, ``intro.txt.j2``, ``intro.html.j2``, and the same for
+``reminder`` and ``digest``). The defaults ship inside the package
+(``mentorsheet/templates``); ``mail.templates_dir`` names a folder of
+overrides, and any template not in that folder comes from the defaults. An
+override ``.html.j2`` that is empty sends that email as plain text only.
 
 Templates render under ``StrictUndefined``: a misspelt variable is an error,
 and :meth:`Composer.check` finds it before anything is sent. Headers are
@@ -29,7 +31,10 @@ from pathlib import Path
 from typing import Any, Final, overload
 
 from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
     FileSystemLoader,
+    PackageLoader,
     StrictUndefined,
     Template,
     TemplateNotFound,
@@ -46,6 +51,40 @@ from mentorsheet.errors import InvalidFieldError, TemplateError
 EMAILS: Final = ("intro", "reminder", "digest")
 REQUIRED_PARTS: Final = ("subject", "txt")
 OPTIONAL_PARTS: Final = ("html",)
+PACKAGE: Final = "mentorsheet"
+PACKAGED_FOLDER: Final = "templates"
+
+
+def template_names() -> list[str]:
+    """Every template file name, required and optional, in a stable order."""
+    return [
+        template_name(email, part)
+        for email in EMAILS
+        for part in (*REQUIRED_PARTS, *OPTIONAL_PARTS)
+    ]
+
+
+def overridden_templates(folder: Path | None) -> list[str]:
+    """The templates ``folder`` holds its own version of (the rest are the packaged ones)."""
+    if folder is None:
+        return []
+    return [name for name in template_names() if (folder / name).is_file()]
+
+
+def copy_packaged_templates(target: Path) -> list[str]:
+    """Copy the packaged templates into ``target`` to edit; never overwrite. Names copied."""
+    from importlib.resources import files
+
+    source = files(PACKAGE).joinpath(PACKAGED_FOLDER)
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in template_names():
+        destination = target / name
+        if destination.exists() or not source.joinpath(name).is_file():
+            continue
+        destination.write_text(source.joinpath(name).read_text(encoding="utf-8"), "utf-8")
+        copied.append(name)
+    return copied
 
 
 def template_name(email: str, part: str) -> str:
@@ -66,9 +105,13 @@ class Composer:
     def __init__(self, mail: MailConfig, *, templates_dir: Path | None = None) -> None:
         self._mail = mail
         self._templates_dir = templates_dir if templates_dir is not None else mail.templates_dir
+        loaders: list[BaseLoader] = [PackageLoader(PACKAGE, PACKAGED_FOLDER)]
+        if self._templates_dir is not None:
+            # Overrides first; a template the folder lacks comes from the package.
+            loaders.insert(0, FileSystemLoader(str(self._templates_dir)))
         # Sandboxed: templates are edited by staff, so they may only format values.
         self._env = ImmutableSandboxedEnvironment(
-            loader=FileSystemLoader(str(self._templates_dir)),
+            loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
             autoescape=_is_html_template,
             trim_blocks=True,
@@ -77,8 +120,12 @@ class Composer:
         )
 
     @property
-    def templates_dir(self) -> Path:
+    def templates_dir(self) -> Path | None:
+        """The folder of overrides, or None when every template is the packaged one."""
         return self._templates_dir
+
+    def overridden(self) -> list[str]:
+        return overridden_templates(self._templates_dir)
 
     # --- checking --------------------------------------------------------------
 
@@ -191,16 +238,25 @@ class Composer:
     def _template(self, email: str, part: str, *, optional: bool = False) -> Template | None:
         name = template_name(email, part)
         try:
-            return self._env.get_template(name)
+            template = self._env.get_template(name)
         except TemplateNotFound:
             if optional:
                 return None
             raise TemplateError(
-                f"template {name} is missing from {self._templates_dir}"
-                " (restore it from the shipped config/templates)"
+                f"template {name} is missing from the installed package: reinstall mentorsheet"
             ) from None
         except TemplateSyntaxError as exc:
             raise TemplateError(f"template {name}, line {exc.lineno}: {exc.message}") from None
+        if optional and self._is_blank(name):
+            return None  # an empty override: this email goes as plain text only
+        return template
+
+    def _is_blank(self, name: str) -> bool:
+        loader = self._env.loader
+        if loader is None:  # pragma: no cover - always set in __init__
+            return False
+        source, _filename, _uptodate = loader.get_source(self._env, name)
+        return not source.strip()
 
 
 def _render(template: Template, context: Mapping[str, Any]) -> str:
