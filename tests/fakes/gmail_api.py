@@ -41,6 +41,9 @@ from google.oauth2.credentials import Credentials
 from mentorsheet.adapters.channels.email.gmail import GmailSender, HttpTransport
 
 SEND_PATH: Final = "/gmail/v1/users/me/messages/send"
+# Google's token endpoint, as far as a refused refresh goes: a sign-in revoked, expired
+# or unused for six months is answered with ``invalid_grant``.
+TOKEN_PATH: Final = "/token"
 FAKE_TOKEN: Final = "fake-token"
 SENDER: Final = "mentoring@example.org"
 _BASE64URL: Final = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
@@ -338,6 +341,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         fake = self.server.fake
+        if urlsplit(self.path).path == TOKEN_PATH:
+            self._read_body()
+            revoked = {"error": "invalid_grant", "error_description": "Token has been revoked."}
+            self._answer(400, json.dumps(revoked).encode("utf-8"))
+            return
         if urlsplit(self.path).path != SEND_PATH:
             self._read_body()
             self._answer(404, _google_error(404, "Not Found", "notFound", "global", "NOT_FOUND"))

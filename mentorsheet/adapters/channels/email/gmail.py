@@ -55,6 +55,7 @@ from googleapiclient.errors import HttpError
 from requests.adapters import HTTPAdapter
 
 from mentorsheet.adapters.channels.email.base import WIRE_POLICY
+from mentorsheet.adapters.google_auth import refresh_failure
 from mentorsheet.errors import ConfigError, MailError
 
 RATE_LIMIT_REASONS: Final = frozenset(
@@ -150,6 +151,7 @@ class GmailSender:
         if max_attempts < 1:
             raise ConfigError("mail.max_attempts", "must be at least 1")
         self._sender = sender
+        self._credentials = credentials  # only to word a refused token refresh
         self._max_attempts = max_attempts
         self._http: HttpTransport = (
             http if http is not None else NoResendHttp(credentials, timeout=timeout)
@@ -189,6 +191,12 @@ class GmailSender:
                     response = request.execute(num_retries=0)
         except HttpError as exc:
             raise _from_http_error(exc, key=key, attempts=self._max_attempts) from exc
+        except google.auth.exceptions.RefreshError as exc:
+            # Raised while getting a token, before the email was sent.
+            reason = str(refresh_failure(self._credentials, exc)).rstrip(".")
+            raise MailError(
+                f"Gmail send of {key!r} not attempted: {reason}", may_have_sent=False
+            ) from None
         except google.auth.exceptions.GoogleAuthError as exc:
             # Raised while getting a token, before the email was sent.
             raise MailError(

@@ -34,6 +34,7 @@ from gspread.http_client import FileType, HTTPClient, ParamsType
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from typing_extensions import override
 
+from mentorsheet.adapters.google_auth import refresh_failure
 from mentorsheet.adapters.workbook.contract import RequestStats
 from mentorsheet.errors import (
     CredentialsError,
@@ -106,11 +107,13 @@ class SheetsClient:
         *,
         attempts: int,
         account: str | None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.key = key
         self.client = client
         self.attempts = attempts
         self.account = account
+        self.credentials = credentials  # only to word a refused token refresh
 
     @property
     def stats(self) -> RequestStats:
@@ -158,11 +161,8 @@ class SheetsClient:
                 f"Google Sheets did not answer in time to {what} after {self.attempts} "
                 f"attempt(s) ({type(exc).__name__}); check the connection and try again."
             ) from None
-        except google.auth.exceptions.RefreshError:
-            raise CredentialsError(
-                "Google refused to issue an access token for these credentials: check the "
-                "service-account key in GOOGLE_APPLICATION_CREDENTIALS is current."
-            ) from None
+        except google.auth.exceptions.RefreshError as exc:
+            raise refresh_failure(self.credentials, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, what: str, params: ParamsType) -> Json:

@@ -466,7 +466,11 @@ class GoogleSheetsStore:
             client.set_timeout(self.config.timeout_seconds)
             account = service_account_email(credentials) if credentials is not None else None
             self._api = SheetsClient(
-                self.key, client, attempts=self.config.max_attempts, account=account
+                self.key,
+                client,
+                attempts=self.config.max_attempts,
+                account=account,
+                credentials=credentials,
             )
         return self._api
 
