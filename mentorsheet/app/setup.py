@@ -1,8 +1,10 @@
-"""``mentorsheet init``: everything a new programme folder needs, never overwriting.
+"""Setting a programme up: ``mentorsheet init`` and ``mentorsheet login``.
 
-The workbook's missing tabs and headers (through the store), a commented
+``init`` creates everything a new programme folder needs, never overwriting:
+the workbook's missing tabs and headers (through the store), a commented
 ``mentorsheet.toml`` when no configuration file exists yet, and, on request,
-a copy of the packaged email templates to edit.
+a copy of the packaged email templates to edit. ``login`` signs in as the
+programme mailbox and saves the sign-in where later runs find it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from mentorsheet.adapters.channels.email.compose import copy_packaged_templates, template_names
 from mentorsheet.adapters.workbook.contract import WorkbookStore
-from mentorsheet.config import DEFAULT_CONFIG_PATHS, render_reference_toml
+from mentorsheet.config import DEFAULT_CONFIG_PATHS, Config, render_reference_toml
 
 NEW_CONFIG_PATH = DEFAULT_CONFIG_PATHS[0]
 
@@ -58,3 +60,15 @@ def initialise(
             )
     done.extend(store.init_tabs(dry_run=dry_run))
     return InitResult(store=store.describe(), done=done)
+
+
+def sign_in(config: Config, client_secrets: Path, *, save_to: Path | None = None) -> Path:
+    """Google's browser sign-in as ``mail.sender``; returns where the sign-in was saved."""
+    from mentorsheet.adapters.google_auth import default_login_path
+    from mentorsheet.adapters.google_login import login, read_client_config
+
+    return login(
+        read_client_config(client_secrets),
+        account=config.mail.sender,
+        path=save_to if save_to is not None else default_login_path(),
+    )

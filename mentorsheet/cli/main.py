@@ -197,18 +197,12 @@ def login(
     """Sign in as the programme mailbox (no Workspace admin needed); saved for later runs."""
     from pathlib import Path
 
-    from mentorsheet.adapters.google_auth import default_login_path
-    from mentorsheet.adapters.google_login import login as sign_in
-    from mentorsheet.adapters.google_login import read_client_config
+    from mentorsheet.app.setup import sign_in
 
     ctx = _context(config_path, spreadsheet, verbose, quiet)
     try:
         config = ctx.config()
-        path = sign_in(
-            read_client_config(Path(client_secrets)),
-            account=config.mail.sender,
-            path=Path(save_to) if save_to else default_login_path(),
-        )
+        path = sign_in(config, Path(client_secrets), save_to=Path(save_to) if save_to else None)
     except MentorsheetError as exc:
         ctx.fail(exc)
     if ctx.verbosity >= 0:
