@@ -537,3 +537,52 @@ def test_greetings_use_the_first_name_however_the_name_is_written(
     assert body.startswith("Hi Ada,")
     assert "Bob is copied" in body
     assert ",," not in body
+
+
+# --- templates staff edit cannot reach outside their folder -----------------------------
+
+
+def test_a_symlink_to_a_file_outside_the_templates_folder_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "environ"
+    secret.write_text("GMAIL_TOKEN=ya29.secret-value\n", encoding="utf-8")
+    templates = copy_templates(tmp_path)
+    (templates / "env.j2").symlink_to(secret)
+    intro = templates / "intro.txt.j2"
+    intro.write_text(intro.read_text(encoding="utf-8") + "{% include 'env.j2' %}\n", "utf-8")
+    composer = Composer(MAIL, templates_dir=templates)
+    with pytest.raises(TemplateError, match="outside that folder") as caught:
+        composer.check()
+    assert "ya29" not in str(caught.value)
+    with pytest.raises(TemplateError):
+        composer.intro(pairing(), mentor(), mentee(), now=NOW)
+
+
+def test_a_linked_template_itself_is_refused_too(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.j2"
+    elsewhere.write_text("Hello {{ mentee_name }}\n", encoding="utf-8")
+    templates = copy_templates(tmp_path)
+    (templates / "intro.subject.j2").unlink()
+    (templates / "intro.subject.j2").symlink_to(elsewhere)
+    with pytest.raises(TemplateError, match=r"intro\.subject\.j2 .* outside that folder"):
+        Composer(MAIL, templates_dir=templates).check()
+
+
+def test_a_link_inside_the_folder_is_fine(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    (templates / "footer.j2").write_text("-- {{ programme_name }}\n", encoding="utf-8")
+    (templates / "sign-off.j2").symlink_to(templates / "footer.j2")
+    intro = templates / "intro.txt.j2"
+    intro.write_text(intro.read_text(encoding="utf-8") + "{% include 'sign-off.j2' %}\n", "utf-8")
+    composer = Composer(MAIL, templates_dir=templates)
+    composer.check()
+    text = text_of(round_trip(composer.intro(pairing(), mentor(), mentee(), now=NOW)))
+    assert text.rstrip().endswith(f"-- {MAIL.programme_name}")
+
+
+def test_a_template_that_raises_anything_is_one_sentence_before_sending(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    (templates / "digest.txt.j2").write_text(
+        "{% for i in range(10**9) %}{{ i }}{% endfor %}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError, match=r"digest\.txt\.j2.*failed \(OverflowError\)"):
+        Composer(MAIL, templates_dir=templates).check()
