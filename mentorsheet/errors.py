@@ -78,11 +78,14 @@ class DeliveryError(MentorsheetError):
 
     ``may_have_sent`` says whether the message could have gone out anyway
     (a timeout, a reset connection, a 5xx, a lost response). When it is true
-    the send must never be retried automatically.
+    the send must never be retried automatically. ``channel_closed`` says the
+    channel will refuse every other message of this run too (Gmail's daily
+    sending limit): the rest wait for the next run, untried.
     """
 
-    def __init__(self, message: str, *, may_have_sent: bool) -> None:
+    def __init__(self, message: str, *, may_have_sent: bool, channel_closed: bool = False) -> None:
         self.may_have_sent = may_have_sent
+        self.channel_closed = channel_closed
         super().__init__(message)
 
 

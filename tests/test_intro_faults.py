@@ -210,3 +210,37 @@ def test_a_rejection_made_during_the_send_is_not_undone(programme: Programme) ->
     p.next_day()
     p.run()
     assert intro_count(p) == 0
+
+
+@pytest.mark.parametrize("fault", [Fault.DAILY_LIMIT, Fault.SENDING_LIMIT_429])
+def test_gmails_daily_limit_stops_the_run_sending_and_the_rest_wait(
+    tmp_path: Any, gmail: FakeGmailApi, fault: Fault
+) -> None:
+    config = make_config(
+        tmp_path,
+        workbook={"backend": "google", "spreadsheet": "fake"},
+        matching={"auto_approve": True},
+    )
+    p = Programme(config, gmail)
+    people = [f"mentee{n}@example.net" for n in range(5)]
+    p.seed(
+        mentors=[mentor("Ada Lovelace", "ada@example.org", "Python", 5)],
+        mentees=[
+            mentee(f"Mentee {n}", email, "Academy", "python") for n, email in enumerate(people)
+        ],
+    )
+    gmail.fail_next(fault, times=100)  # the limit holds for the rest of the day
+    report = p.runner().run("run")
+    assert gmail.request_count == 1  # the first refusal stops the run's sending: no retries
+    assert not report.ok
+    [failed] = report.failed_sends
+    assert "daily sending limit" in failed.detail
+    assert report.left_for_next_run >= 4  # the rest, untried, wait for the next run
+    assert set(p.statuses().values()) == {"Approved"}  # certainly not sent: nothing to check
+    gmail.clear_faults()  # the limit lifts overnight
+    p.next_day()
+    p.run()
+    assert (
+        sorted(who for (kind, who), n in p.sent().items() if kind == "intro" and n == 1) == people
+    )
+    assert set(p.statuses().values()) == {"Awaiting contact"}

@@ -167,6 +167,7 @@ class Delivery:
         self._progress = progress or NoProgress()
         self.log = log if log is not None else DeliveryLog()
         self._pending = CellLedger()
+        self._closed: dict[str, str] = {}  # channel -> why it takes nothing more this run
 
     def run(self, batch: Batch) -> None:
         items = self._mark(batch)
@@ -214,12 +215,18 @@ class Delivery:
         if queued.step.within_send_window and not self._time_left():
             skipped = SendOutcome(kind, pid, "skipped", "no time left this run")
             return Delivered(queued, skipped, None)
+        closed = self._closed.get(queued.message.channel)
+        if closed is not None:
+            # Untried, so certainly not sent: given back for the next run.
+            return Delivered(queued, SendOutcome(kind, pid, "skipped", closed), None)
         channel = self._channels[queued.message.channel]
         try:
             message_id = channel.send(rendered)
         except DeliveryError as exc:
             result: Result = "check" if exc.may_have_sent else "not sent"
             outcome = SendOutcome(kind, pid, result, detail=str(exc))
+            if exc.channel_closed:
+                self._closed[queued.message.channel] = f"not tried: {exc}"
         else:
             outcome = SendOutcome(kind, pid, "sent", message_id=message_id)
         return Delivered(queued, outcome, rendered.preview)

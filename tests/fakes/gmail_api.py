@@ -56,6 +56,8 @@ class Fault(Enum):
     RATE_LIMIT_403 = "403 rateLimitExceeded"
     USER_RATE_LIMIT_403 = "403 userRateLimitExceeded"
     FORBIDDEN = "403 insufficientPermissions (not a rate limit)"
+    DAILY_LIMIT = "403 dailyLimitExceeded: the account's daily sending limit"
+    SENDING_LIMIT_429 = "429 userRateLimitExceeded, retry after a time (the sending limit)"
     UNAUTHORIZED = "401 authError"
     INVALID_RECIPIENT = "400 Invalid To header"
     SERVER_ERROR = "500 backendError"
@@ -87,6 +89,20 @@ _ERRORS: Final[Mapping[Fault, tuple[int, str, str, str, str]]] = {
         "userRateLimitExceeded",
         "usageLimits",
         "PERMISSION_DENIED",
+    ),
+    Fault.DAILY_LIMIT: (
+        403,
+        "Daily user sending quota exceeded.",
+        "dailyLimitExceeded",
+        "usageLimits",
+        "RESOURCE_EXHAUSTED",
+    ),
+    Fault.SENDING_LIMIT_429: (
+        429,
+        "User-rate limit exceeded.  Retry after 2026-11-03T07:00:00.000Z",
+        "userRateLimitExceeded",
+        "usageLimits",
+        "RESOURCE_EXHAUSTED",
     ),
     Fault.FORBIDDEN: (
         403,
@@ -274,6 +290,11 @@ class FakeGmailApi:
     def authorizations(self) -> list[str]:
         with self._lock:
             return list(self._authorizations)
+
+    def clear_faults(self) -> None:
+        """Answer every send normally again (a limit lifted overnight, say)."""
+        with self._lock:
+            self._faults.clear()
 
     def fail_next(self, fault: Fault, times: int = 1) -> None:
         """Answer the next ``times`` send requests with ``fault``."""

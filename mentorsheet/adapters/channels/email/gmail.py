@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any, Final, Protocol
@@ -58,6 +59,14 @@ from mentorsheet.adapters.channels.email.base import WIRE_POLICY
 from mentorsheet.adapters.google_auth import refresh_failure
 from mentorsheet.errors import ConfigError, MailError
 
+# Gmail's answer once the account has sent its daily allowance (2,000 a day on
+# Workspace, fewer on a personal account): nothing more goes out until it resets,
+# so retrying only wastes the run's time.
+DAILY_LIMIT_REASONS: Final = frozenset({"dailyLimitExceeded", "dailyLimitExceededUnreg"})
+DAILY_LIMIT_WORDS: Final = ("daily", "sending limit", "sending quota")
+# The sending limit's 429 names the time it lifts ("Retry after 2026-12-02T07:…"),
+# which a per-minute rate limit never does.
+RETRY_AFTER_A_TIME: Final = re.compile(r"retry after \d{4}-\d{2}-\d{2}", re.IGNORECASE)
 RATE_LIMIT_REASONS: Final = frozenset(
     {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 )
@@ -247,8 +256,25 @@ def _error_body(exc: HttpError) -> tuple[str, frozenset[str]]:
     return (message if isinstance(message, str) else ""), frozenset(reasons)
 
 
+def is_daily_limit(exc: HttpError) -> bool:
+    """True when Gmail refuses because the account's daily sending limit is reached."""
+    if exc.resp.status not in (403, 429):
+        return False
+    message, reasons = _error_body(exc)
+    return (
+        bool(reasons & DAILY_LIMIT_REASONS)
+        or any(word in message.casefold() for word in DAILY_LIMIT_WORDS)
+        or RETRY_AFTER_A_TIME.search(message) is not None
+    )
+
+
 def is_rate_limited(exc: HttpError) -> bool:
-    """True for Gmail's "slow down" refusals, after which nothing was sent."""
+    """True for Gmail's "slow down" refusals, after which nothing was sent.
+
+    Not the daily sending limit: waiting a few seconds does not lift it.
+    """
+    if is_daily_limit(exc):
+        return False
     status = exc.resp.status
     if status == 429:
         return True
@@ -271,6 +297,13 @@ def _from_http_error(exc: HttpError, *, key: str, attempts: int) -> MailError:
     status = exc.resp.status
     message, reasons = _error_body(exc)
     said = f"HTTP {status}" + (f": {message}" if message else "")
+    if is_daily_limit(exc):
+        return MailError(
+            f"Gmail's daily sending limit is reached ({said}): {key!r} and the rest of this "
+            "run's emails were not sent and wait for the next run",
+            may_have_sent=False,
+            channel_closed=True,
+        )
     if is_rate_limited(exc):
         return MailError(
             f"Gmail did not send {key!r}: still rate-limited after {attempts} attempt(s) ({said})",
