@@ -48,6 +48,20 @@ class MissingHeaderError(WorkbookError):
         )
 
 
+class DuplicateHeaderError(WorkbookError):
+    """Two columns of a tab carry the header mentorsheet reads: it cannot tell which is meant."""
+
+    def __init__(self, tab: str, header: str, columns: Sequence[str]) -> None:
+        self.tab = tab
+        self.header = header
+        self.columns = tuple(columns)
+        super().__init__(
+            f"tab {tab!r} has {len(self.columns)} columns headed {header.strip()!r} (columns "
+            f"{' and '.join(self.columns)}); rename or delete all but one, so mentorsheet "
+            "reads and writes the one you mean"
+        )
+
+
 class MissingTabError(WorkbookError):
     """A tab mentorsheet needs does not exist."""
 

@@ -214,7 +214,8 @@ def test_intro_leaves_out_a_calendly_value_that_is_not_a_web_link(
     ("value", "expected"),
     [
         ("https://calendly.com/ada", "https://calendly.com/ada"),
-        ("  http://cal.example.org/x?y=1  ", "http://cal.example.org/x?y=1"),
+        ("  https://cal.example.org/x?y=1  ", "https://cal.example.org/x?y=1"),
+        ("http://cal.example.org/x", ""),  # refused on the Mentors tab too
         ("HTTPS://calendly.com/ada", "HTTPS://calendly.com/ada"),
         ("", ""),
         ("mailto:ada@example.org", ""),

@@ -31,10 +31,16 @@ from mentorsheet.core.schema import (
     TABS,
     Route,
     Status,
+    column_letter,
     header_key,
     resolve_columns,
 )
-from mentorsheet.errors import InvalidFieldError, MissingHeaderError, MissingTabError
+from mentorsheet.errors import (
+    DuplicateHeaderError,
+    InvalidFieldError,
+    MissingHeaderError,
+    MissingTabError,
+)
 
 TODAY = date(2026, 11, 10)
 LONDON = ZoneInfo("Europe/London")
@@ -690,7 +696,7 @@ def test_mentor_skills_are_split_with_config_synonyms() -> None:
     assert programme.mentors[0].skills == ("javascript", "kubernetes", "python")
 
 
-@pytest.mark.parametrize("link", ["https://calendly.com/ada/30min", "http://example.org/book"])
+@pytest.mark.parametrize("link", ["https://calendly.com/ada/30min", "HTTPS://example.org/book"])
 def test_calendly_links_kept(link: str) -> None:
     programme = parse(workbook(mentors=[mentor(Calendly_link=f" {link} ")]))
     assert programme.problems == ()
@@ -698,7 +704,8 @@ def test_calendly_links_kept(link: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "link", ["calendly.com/ada", "javascript:alert(1)", "https://", "ftp://x.org"]
+    "link",
+    ["calendly.com/ada", "javascript:alert(1)", "https://", "ftp://x.org", "http://x.org/book"],
 )
 def test_a_bad_calendly_link_is_reported_and_left_out(link: str) -> None:
     programme = parse(workbook(mentors=[mentor(Calendly_link=link)]))
@@ -1035,3 +1042,39 @@ def test_a_configured_alias_wins_over_a_column_with_the_standard_name() -> None:
     header = ["Name", "Email", "Email address", "Route"]
     assert resolve_columns(MENTEES, header, {"Email": ["Email address"]})["Email"] == 2
     assert resolve_columns(MENTEES, header)["Email"] == 1
+
+
+# --- input that must not get through -----------------------------------------------------
+
+
+def test_a_hand_typed_pairing_of_a_person_with_themselves_is_held_out() -> None:
+    row = pairing(**{"Mentor email": "bob@example.org", "Mentee email": "BOB@example.org"})
+    programme = parse(workbook(pairings=[row]))
+    problem = only_problem(programme)
+    assert (problem.tab, problem.column) == ("Pairings", "Mentor email")
+    assert "two people" in problem.problem
+    assert programme.pairings == ()
+    assert [held.pairing_id for held in programme.held_places] == [row["Pairing ID"]]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200f"])
+def test_a_name_with_a_text_direction_character_is_refused(char: str) -> None:
+    programme = parse(workbook(mentors=[mentor(Name=f"Ada {char}ecalevoL")]))
+    problem = only_problem(programme)
+    assert (problem.tab, problem.column) == ("Mentors", "Name")
+    assert f"U+{ord(char):04X}" in problem.problem
+
+
+@pytest.mark.parametrize("tab", ["Mentors", "Pairings"])
+def test_two_columns_with_the_same_header_are_an_error_naming_both(tab: str) -> None:
+    header = "Email" if tab == "Mentors" else "Status"
+    book = workbook()
+    raw = book.tabs[tab]
+    doubled = RawTab(raw.title, (*raw.header, header), raw.rows)
+    book = RawWorkbook({**book.tabs, tab: doubled}, book.titles, book.markers)
+    with pytest.raises(DuplicateHeaderError) as caught:
+        parse(book)
+    message = str(caught.value)
+    first = column_letter(raw.header.index(header))
+    assert f"columns {first} and {column_letter(len(raw.header))}" in message
+    assert repr(tab) in message and repr(header) in message

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Final
 
-from mentorsheet.errors import MissingHeaderError
+from mentorsheet.errors import DuplicateHeaderError, MissingHeaderError
 
 MENTORS: Final = "Mentors"
 MENTEES: Final = "Mentees"
@@ -148,6 +148,16 @@ def same_status(left: str, right: str) -> bool:
     return header_key(left) == header_key(right)
 
 
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column position: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def resolve_columns(
     tab: str,
     found: Sequence[str],
@@ -159,20 +169,25 @@ def resolve_columns(
     required column raises :class:`MissingHeaderError` naming the tab, the
     header and the headers that were found.
     """
-    positions: dict[str, int] = {}
+    positions: dict[str, list[int]] = {}
     for index, text in enumerate(found):
         key = header_key(str(text))
-        if key and key not in positions:
-            positions[key] = index
+        if key:
+            positions.setdefault(key, []).append(index)
     resolved: dict[str, int] = {}
     for column in COLUMNS[tab]:
         # Configured aliases first: they say which column staff mean, even when a
         # column with the standard name is also there (a form's tab, say).
         candidates = [*((aliases or {}).get(column, ())), column]
         for candidate in candidates:
-            position = positions.get(header_key(candidate))
-            if position is not None:
-                resolved[column] = position
+            at = positions.get(header_key(candidate))
+            if at is not None:
+                if len(at) > 1:
+                    # Reading one and writing the other would lose data: staff choose.
+                    raise DuplicateHeaderError(
+                        tab, str(found[at[0]]), [column_letter(i) for i in at]
+                    )
+                resolved[column] = at[0]
                 break
         else:
             if column in REQUIRED[tab]:

@@ -166,6 +166,13 @@ def read_pairings(
         mentee_email = row.read(PC.MENTEE_EMAIL, _required_email)
         mentor_name = row.read(PC.MENTOR, check_name)
         mentor_email = row.read(PC.MENTOR_EMAIL, _required_email)
+        if mentor_email is not None and mentor_email == mentee_email:
+            # Typed by hand (mentorsheet never proposes it): one person in To and Cc.
+            row.report(
+                PC.MENTOR_EMAIL,
+                "is the mentee's own email: a pairing needs two people; correct the Mentor "
+                "or Mentee email",
+            )
         route = row.read(PC.ROUTE, lambda text: parse_route(text) if text.strip() else None)
         score = row.read(PC.SCORE, parse_score)
         proposed_on = row.read(PC.PROPOSED_ON, parse_date)

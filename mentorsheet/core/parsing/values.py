@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Final
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -59,6 +60,13 @@ def _plain(message: str) -> str:
 _LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+# Unicode's bidirectional formatting characters (embeddings, overrides, isolates and
+# marks): in a To name or a subject they reorder what people read.
+BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def check_name(value: str) -> str:
     """The trimmed name; a line break or control character raises :class:`InvalidFieldError`.
 
@@ -75,6 +83,11 @@ def check_name(value: str) -> str:
             raise InvalidFieldError(
                 f"contains a control character (U+{ord(char):04X}), "
                 "which could be used to forge email headers"
+            )
+        if char in BIDI_CONTROLS:
+            raise InvalidFieldError(
+                f"contains an invisible text-direction character (U+{ord(char):04X}), "
+                "which can make a name or subject read as something else; retype the name"
             )
     return text
 
@@ -173,6 +186,6 @@ def parse_link(value: str) -> str:
     if not text:
         return ""
     parts = urlsplit(text)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or re.search(r"\s", text):
+    if parts.scheme.lower() != "https" or not parts.netloc or re.search(r"\s", text):
         raise InvalidFieldError("Calendly link must be a web address starting with https://")
     return text

@@ -361,7 +361,11 @@ def _first_name(name: str, fallback: str) -> str:
 
 
 def calendly_link(value: str) -> str:
-    """The booking link if it is an absolute http(s) URL, else ``""`` (left out of emails)."""
+    """The booking link if it is an absolute https URL, else ``""`` (left out of emails).
+
+    The same rule as the Mentors tab's check: a plain ``http://`` link is refused
+    there, and never reaches an email.
+    """
     link = value.strip()
     if not link or any(char.isspace() or unicodedata.category(char) == "Cc" for char in link):
         return ""
@@ -369,7 +373,7 @@ def calendly_link(value: str) -> str:
         parts = urllib.parse.urlsplit(link)
     except ValueError:
         return ""
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+    if parts.scheme.lower() != "https" or not parts.hostname:
         return ""
     return link
 
