@@ -857,6 +857,11 @@ class FakeSheets:
         """The value as entered in ``row``/``column`` (1-based): an ExtendedValue dict."""
         return dict(self.book.tab(title).rows[row - 1].get(column - 1).value or {})
 
+    def number_format(self, title: str, row: int, column: int) -> Json | None:
+        """The number format entered in ``row``/``column`` (1-based), if any."""
+        found = self.book.tab(title).rows[row - 1].get(column - 1).number_format
+        return dict(found) if found else None
+
     def validation(self, title: str, row: int, column: int) -> Json | None:
         return self.book.tab(title).validation(row - 1, column - 1)
 
