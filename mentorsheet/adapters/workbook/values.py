@@ -22,7 +22,8 @@ Value = str | int | float | date | datetime
 
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?")
-_NUMBER: Final = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?")  # no leading zeros: "007" is text
+# No leading zeros: "007" is a code, kept as text.
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?")
 
 # How typed cells show, on every backend.
 DATE_PATTERN: Final = "yyyy-mm-dd"
