@@ -22,7 +22,12 @@ import pytest
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookStore
-from mentorsheet.adapters.workbook.google.cells import to_serial
+from mentorsheet.adapters.workbook.google.cells import (
+    format_cell,
+    raw_value,
+    to_serial,
+    value_cell,
+)
 from mentorsheet.adapters.workbook.values import typed_value
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.app.run import Runner
@@ -42,7 +47,7 @@ from mentorsheet.core.schema import (
 )
 from tests.conftest import StoreBackend
 from tests.conftest import write_xlsx as write_typed_xlsx
-from tests.fakes.sheets_api import FakeSheets, make_google_store
+from tests.fakes.sheets_api import ApiError, DiscoveryValidator, FakeSheets, make_google_store
 from tests.workbooks import Clock, make_config, mentee, mentor, pairing, tab_rows
 
 TOKYO = ZoneInfo("Asia/Tokyo")  # UTC+9 all year: local time is never UTC here
@@ -208,6 +213,37 @@ def test_typed_values_read_back_as_the_text_written(store_backend: StoreBackend)
         assert row[at] == text, column
     runs = raw.tabs[RUNS]
     assert runs.rows[-1][:2] == ("2026-11-02T18:00:00", "2026-11-02T18:00:07")
+
+
+def test_the_fake_takes_typed_cells_only_as_the_discovery_document_allows() -> None:
+    validator = DiscoveryValidator()
+    cells = [
+        value_cell(CellKind.DATE, "2026-11-02"),
+        value_cell(CellKind.DATETIME, "2026-11-02T18:00:00"),
+        value_cell(CellKind.NUMBER, "0.75"),
+        value_cell(CellKind.TEXT, "=IMPORTXML(1)"),
+        format_cell(CellKind.DATE),
+    ]
+    assert cells[3] == {"userEnteredValue": {"stringValue": "=IMPORTXML(1)"}}
+    validator.validate({"values": cells}, "RowData")
+    validator.validate(
+        {
+            "valueInputOption": "RAW",
+            "data": [
+                {
+                    "dataFilter": {"developerMetadataLookup": {"metadataId": 7}},
+                    "values": [[None, raw_value(CellKind.DATETIME, "2026-11-02T18:00:00"), "x"]],
+                }
+            ],
+        },
+        "BatchUpdateValuesByDataFilterRequest",
+    )
+    with pytest.raises(ApiError, match="enum"):
+        validator.validate({"numberFormat": {"type": "DATETIME"}}, "CellFormat")
+    with pytest.raises(ApiError, match="Unknown name"):
+        validator.validate({"userEnteredValue": {"dateValue": 46000}}, "CellData")
+    with pytest.raises(ApiError, match="TYPE_DOUBLE"):
+        validator.validate({"userEnteredValue": {"numberValue": "46000"}}, "CellData")
 
 
 # --- propose ----------------------------------------------------------------------------
