@@ -173,7 +173,7 @@ def test_each_outcome_writes_what_the_step_table_says() -> None:
     by_pid = {u.pairing_id: u for u in results}
     assert by_pid["P-1"].values == {
         "Status": "Awaiting contact",
-        "Intro sent on": "2026-11-02T09:00:00+00:00",
+        "Intro sent on": "2026-11-02T09:00:00",  # local wall time: a date-time cell
         "Intro message ID": "id-P-1-intro",
     }
     assert by_pid["P-2"].values == {"Status": "Check intro"}

@@ -310,7 +310,8 @@ def test_problems_are_rewritten_and_a_runs_row_appended() -> None:
         ["Mentees", "4", "", "Route", "Acadmy", "Route must be Academy or Community"],
     ]
     runs = fake.records(RUNS)
-    assert [run["Started"] for run in runs] == ["2026-10-01T08:00:00", "2026-11-02T09:00:00"]
+    # The old text, and the new date-time cell as Sheets shows it.
+    assert [run["Started"] for run in runs] == ["2026-10-01T08:00:00", "2026-11-02 09:00"]
     assert runs[1]["Command"] == "run"
     assert runs[1]["Result"] == "ok"
 
@@ -509,7 +510,7 @@ def test_a_lost_response_on_finish_appends_one_runs_row(
         session.finish([], {"Started": "2026-11-02T09:00:00", "Result": "ok"})
     assert [run["Started"] for run in fake.records(RUNS)] == [
         "2026-10-01T08:00:00",
-        "2026-11-02T09:00:00",
+        "2026-11-02 09:00",  # a date-time cell, as Sheets shows it
     ]
     assert fake.metadata(LEASE_KEY) == []
 

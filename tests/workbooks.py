@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.adapters.workbook.xlsx_format import cell_text
 from mentorsheet.config import Config, load_config
 from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS
 
@@ -85,11 +86,10 @@ def write_xlsx(
 
 
 def read_xlsx_tab(path: Path, title: str) -> list[dict[str, str]]:
+    """A tab's rows by header, each cell as the text a run reads (dates as ISO text)."""
     book = openpyxl.load_workbook(path)
     sheet = book[title]
-    rows = [
-        [("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)
-    ]
+    rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     header = rows[0]
     return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(row)]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import openpyxl
 
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
+from mentorsheet.adapters.workbook.xlsx_format import set_value
 from mentorsheet.config import Config, load_config
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.schema import (
@@ -27,10 +28,12 @@ from mentorsheet.core.schema import (
     MENTORS,
     PAIRINGS,
     PC,
+    CellKind,
     MenteeColumn,
     MentorColumn,
     PairingColumn,
     Status,
+    cell_kind,
 )
 from mentorsheet.errors import MentorsheetError
 
@@ -152,7 +155,8 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
         return day
 
     def at_ten(day: date) -> str:
-        return datetime.combine(day, time(10, 0), tzinfo=UTC).isoformat(timespec="seconds")
+        # Local wall time in the programme's zone, as mentorsheet writes it.
+        return datetime.combine(day, time(10, 0)).isoformat(timespec="seconds")
 
     def row(
         pid: str, status: Status, mentee: str, mentor: str, *extra: Mapping[PairingColumn, str]
@@ -288,6 +292,12 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
     ]
 
 
+def _demo_kind(tab: str, column: str) -> CellKind:
+    if (tab, column) == (MENTEES, MenteeColumn.REQUESTED_ON):
+        return CellKind.DATE  # as a request form records it
+    return cell_kind(tab, column)
+
+
 def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
     """Create a fresh demo workbook at ``path`` (replacing any old one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -315,9 +325,12 @@ def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
     ):
         sheet = book[config.workbook.tab_title(tab)]
         for cells in rows:
-            sheet.append(cells)
-            for cell in sheet[sheet.max_row]:
-                cell.data_type = "s"  # text, even "=HYPERLINK(...)"
+            row = sheet.max_row + 1
+            # Dates and numbers as the cells mentorsheet writes; text as text,
+            # even "=HYPERLINK(...)".
+            for position, (column, text) in enumerate(zip(COLUMNS[tab], cells, strict=True)):
+                cell = sheet.cell(row=row, column=position + 1)
+                set_value(cell, _demo_kind(tab, column), text)
     # A column staff added: kept and ignored.
     mentors = book[config.workbook.tab_title(MENTORS)]
     extra = len(COLUMNS[MENTORS]) + 1

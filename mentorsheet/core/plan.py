@@ -80,11 +80,14 @@ class Moment:
 
 
 def local_stamp(moment: datetime, zone: tzinfo) -> str:
-    """A moment as cells show it: in the programme's time zone, with its offset.
+    """A moment as cells hold it: the wall time in the programme's zone, without an offset.
 
-    What staff expect to read, and still exact for the next run.
+    A spreadsheet date-time has no zone, so the stores write this as a real
+    date-time (:data:`~mentorsheet.core.schema.CELL_KINDS`) and the parser
+    reads it back as local time in the programme's zone. Only the repeated
+    hour when clocks go back reads as its first occurrence.
     """
-    return moment.astimezone(zone).isoformat(timespec="seconds")
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,40 @@ MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
 )
 
 
+class CellKind(StrEnum):
+    """What a column mentorsheet writes holds, so a store writes it as a real value.
+
+    The core hands every value over as text in one canonical form per kind
+    (:data:`CELL_KINDS` says which columns are typed); a store turns that text
+    into the typed cell its backend has (:mod:`mentorsheet.adapters.workbook.values`),
+    and reads typed cells back as that same text.
+    """
+
+    TEXT = "text"  # anything; always written as text, never as a formula
+    NUMBER = "number"  # decimal text: "2", "0.75"
+    DATE = "date"  # ISO date: "2026-12-01"
+    DATETIME = "datetime"  # ISO local wall time in the programme's zone: "2026-12-01T18:22:25"
+
+
+# The typed columns mentorsheet writes; every other column is text.
+CELL_KINDS: Final[Mapping[str, Mapping[str, CellKind]]] = {
+    PAIRINGS: {
+        PC.SCORE: CellKind.NUMBER,
+        PC.PROPOSED_ON: CellKind.DATE,
+        PC.INTRO_SENT_ON: CellKind.DATETIME,
+        PC.CONTACT_MADE_ON: CellKind.DATE,
+        PC.REMINDERS_SENT: CellKind.NUMBER,
+        PC.LAST_REMINDER_ON: CellKind.DATE,
+    },
+    RUNS: {RunColumn.STARTED: CellKind.DATETIME, RunColumn.FINISHED: CellKind.DATETIME},
+}
+
+
+def cell_kind(tab: str, column: str) -> CellKind:
+    """The kind of canonical ``column`` of ``tab`` (text unless :data:`CELL_KINDS` says else)."""
+    return CELL_KINDS.get(tab, {}).get(column, CellKind.TEXT)
+
+
 class Status(StrEnum):
     PROPOSED = "Proposed"
     APPROVED = "Approved"

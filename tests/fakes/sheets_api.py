@@ -455,9 +455,35 @@ class Cell:
         return ""
 
 
+_DATE_TOKENS = re.compile(r"yyyy|yy|mm|dd|hh|ss|[^ymdhs]+|.", re.IGNORECASE)
+
+
+def format_date_pattern(moment: datetime, pattern: str) -> str:
+    """A date-time shown through a Sheets date pattern (the common tokens only).
+
+    As in Sheets, ``mm`` is minutes right after ``hh`` or before ``ss``, else the month.
+    """
+    tokens = _DATE_TOKENS.findall(pattern)
+    shown: list[str] = []
+    for index, token in enumerate(tokens):
+        key = token.lower()
+        if key == "mm":
+            before = [t.lower() for t in tokens[:index] if t.lower() in ("hh", "dd", "yyyy", "mm")]
+            after = [t.lower() for t in tokens[index + 1 :] if t.lower() in ("ss", "dd", "hh")]
+            minutes = (before and before[-1] == "hh") or (after and after[0] == "ss")
+            shown.append(f"{moment:%M}" if minutes else f"{moment:%m}")
+        else:
+            codes = {"yyyy": "%Y", "yy": "%y", "dd": "%d", "hh": "%H", "ss": "%S"}
+            shown.append(moment.strftime(codes[key]) if key in codes else token)
+    return "".join(shown)
+
+
 def format_number(number: float, number_format: Json | None) -> str:
     kind = (number_format or {}).get("type")
     moment = SHEETS_EPOCH + timedelta(days=number)
+    moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    if kind in ("DATE", "DATE_TIME", "TIME") and (number_format or {}).get("pattern"):
+        return format_date_pattern(moment, str((number_format or {})["pattern"]))
     if kind == "DATE":
         return f"{moment:%d/%m/%Y}"  # a UK-style display: the store must not parse it
     if kind == "DATE_TIME":
@@ -830,6 +856,11 @@ class FakeSheets:
     def cell(self, title: str, row: int, column: int) -> Json:
         """The value as entered in ``row``/``column`` (1-based): an ExtendedValue dict."""
         return dict(self.book.tab(title).rows[row - 1].get(column - 1).value or {})
+
+    def number_format(self, title: str, row: int, column: int) -> Json | None:
+        """The number format entered in ``row``/``column`` (1-based), if any."""
+        found = self.book.tab(title).rows[row - 1].get(column - 1).number_format
+        return dict(found) if found else None
 
     def validation(self, title: str, row: int, column: int) -> Json | None:
         return self.book.tab(title).validation(row - 1, column - 1)

@@ -7,15 +7,31 @@ which staff may change by inserting, deleting or sorting rows during a run),
 keeps small named markers (the digest ledger), and finishes by rewriting
 Problems, appending the Runs row and releasing the lease.
 
-All values cross this interface as text; the store writes them as text
-(never as formulas) and the pure core parses what it reads.
+All values cross this interface as text, and the store decides nothing
+about them: the core makes each value, in one canonical form per column kind
+(:class:`~mentorsheet.core.schema.CellKind`: an ISO date, a local ISO
+date-time without offset, a decimal number, or any text), and
+:data:`~mentorsheet.core.schema.CELL_KINDS` says which columns are typed. A
+store only encodes: a date, date-time or number column's value as a real
+date or number cell of its backend, with a date format
+(:mod:`mentorsheet.adapters.workbook.values`), every other value as text
+(never as a formula). It reads typed cells back as that same text, and text
+cells as they are, so old text dates and new typed ones read alike and the
+pure core parses both.
+
+Why text and a table rather than typed values here: the core already speaks
+the parser's text forms; the write planner compares what a row holds with
+what a retried write would put there, which works unchanged when both sides
+are the same text; the memory store can stay a grid of text; and a value
+that is not in its kind's form is still written faithfully (as text), so a
+store can never turn text into something else by mistake.
 
 Where a write goes (rows located by Pairing ID, skips and their reasons, the
 cells mentorsheet may write, new rows placed below the data) is decided once
 for every store by :mod:`mentorsheet.adapters.workbook.plan`; headers are
 found once by :mod:`mentorsheet.adapters.workbook.rows` and laid out by
 ``init`` by :mod:`mentorsheet.adapters.workbook.layout`. A store only reads
-its cells as text and moves the planned cells.
+its cells as text and moves (and encodes) the planned cells.
 """
 
 from __future__ import annotations
@@ -33,7 +49,8 @@ from mentorsheet.core.raw import RawWorkbook
 class PairingUpdate:
     """Cells to set on the Pairings row whose Pairing ID is ``pairing_id``.
 
-    ``values`` maps canonical column names to text. When ``expect_status`` is
+    ``values`` maps canonical column names to text (in the canonical form of
+    the column's kind, see the module docstring). When ``expect_status`` is
     given, the write is skipped (and reported) unless the row's Status is
     still that value when the store writes: staff may have changed it.
     """

@@ -1,5 +1,9 @@
 """A workbook held in memory: tabs as lists of text rows, on the same write contract.
 
+Values are kept as the text the contract carries: a typed column's value is
+already in the one text form its typed cell reads back as on the other
+stores, so a run sees the same workbook here as there.
+
 Meant for fast tests of a run: build one from a dict of tab title to rows
 (:meth:`MemoryStore.from_tabs`), run against it, and read its tabs back
 (:meth:`MemoryStore.rows`, :meth:`MemoryStore.records`). Where each write goes

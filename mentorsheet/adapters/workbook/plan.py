@@ -22,6 +22,10 @@ The rules, the same on every store:
   (configured aliases win over the standard name).
 - New rows go just below the last row holding anything; an ID already on
   the tab, or twice in the batch, is not added.
+- Values are text; :data:`~mentorsheet.core.schema.CELL_KINDS` says which
+  columns hold dates, date-times and numbers, and the plan gives each typed
+  position its kind (``kinds``) so the store writes a real value there
+  (:func:`~mentorsheet.adapters.workbook.values.typed_value`).
 - A store may refuse a row it cannot write (``refuse``: the ``.xlsx`` store's
   merged cells), checked on every cell mentorsheet may write on that row so
   a row that could not take an intro's result is refused before the send.
@@ -50,12 +54,14 @@ from mentorsheet.adapters.workbook.rows import (
 )
 from mentorsheet.core.model import Problem
 from mentorsheet.core.schema import (
+    CELL_KINDS,
     COLUMNS,
     MENTORSHEET_PAIRING_COLUMNS,
     PAIRINGS,
     PC,
     PROBLEMS,
     RUNS,
+    CellKind,
     resolve_columns,
     same_status,
 )
@@ -86,6 +92,21 @@ class WritePlan:
     located: list[tuple[int, str]] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)  # Pairing ID -> Status now
 
+    @property
+    def kinds(self) -> dict[int, CellKind]:
+        """The typed positions of the tab and their kinds (every other position is text)."""
+        return typed_positions(PAIRINGS, self.columns)
+
+    @property
+    def owned_typed(self) -> list[int]:
+        """The typed positions mentorsheet may write on an existing row, in order."""
+        kinds = self.kinds
+        return sorted(
+            at
+            for column, at in self.columns.items()
+            if column in MENTORSHEET_PAIRING_COLUMNS and at in kinds
+        )
+
     def outcome(self) -> WriteOutcome:
         return WriteOutcome(applied=tuple(self.applied), skipped=tuple(self.skipped))
 
@@ -97,6 +118,12 @@ class WritePlan:
         for row, cells in by_row.items():
             for start, texts in adjacent_runs(cells):
                 yield row, start, texts
+
+
+def typed_positions(tab: str, columns: Mapping[str, int]) -> dict[int, CellKind]:
+    """Position -> kind for the typed columns of ``tab`` found at ``columns``."""
+    kinds = CELL_KINDS.get(tab, {})
+    return {at: kinds[column] for column, at in columns.items() if column in kinds}
 
 
 # --- checks before anything is read -----------------------------------------------
@@ -277,10 +304,14 @@ def plan_write(
 
 @dataclass(frozen=True)
 class FinishPlan:
-    """The Problems rows (the whole tab below its header) and the Runs row, as texts."""
+    """The Problems rows (the whole tab below its header) and the Runs row, as texts.
+
+    Problems are all text; ``run_kinds`` gives the typed positions of the Runs row.
+    """
 
     problem_rows: tuple[tuple[str, ...], ...]
     run_row: tuple[str, ...]
+    run_kinds: Mapping[int, CellKind] = field(default_factory=dict)
 
 
 def plan_finish(
@@ -297,4 +328,5 @@ def plan_finish(
     return FinishPlan(
         problem_rows=tuple(row_texts(problem_columns, problem.as_row()) for problem in problems),
         run_row=row_texts(run_columns, run_row),
+        run_kinds=typed_positions(RUNS, run_columns),
     )

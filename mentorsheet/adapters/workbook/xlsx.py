@@ -14,7 +14,8 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   is skipped and reported. This store adds one refusal of its own: a row whose
   mentorsheet cells are merged. It then only sets the planned cells.
 - **Text stays text** (:mod:`mentorsheet.adapters.workbook.xlsx_format`):
-  every value is written as a string cell, never as a formula.
+  every text is written as a string cell, never as a formula; the dates and
+  numbers of typed columns as date and number cells with a number format.
 - **A crash never leaves a broken workbook.** Saves go to a temporary file in
   the same directory, are flushed to disk, then renamed over the workbook.
 - **Staff formatting survives.** The workbook is loaded in full (not
@@ -68,7 +69,7 @@ from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import created_tab
 from mentorsheet.adapters.workbook.plan import Refusal, check_write, plan_finish, plan_write
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
-from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_text
+from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_value
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
@@ -80,6 +81,7 @@ from mentorsheet.core.schema import (
     PROBLEMS,
     RUNS,
     TABS,
+    CellKind,
 )
 from mentorsheet.errors import (
     MissingTabError,
@@ -111,11 +113,17 @@ def _grid(sheet: Worksheet) -> list[list[str]]:
     return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
 
 
-def _put_row(sheet: Worksheet, row: int, texts: Sequence[str]) -> None:
-    """Write ``texts`` into grid row ``row`` (0-based), leaving the cells of blank texts alone."""
+def _put_row(
+    sheet: Worksheet, row: int, texts: Sequence[str], kinds: Mapping[int, CellKind]
+) -> None:
+    """Write ``texts`` into grid row ``row`` (0-based), leaving the cells of blank texts alone.
+
+    ``kinds``: the typed positions of the tab (the rest is text).
+    """
     for position, text in enumerate(texts):
         if text != "":
-            set_text(sheet.cell(row=row + 1, column=position + 1), text)
+            cell = sheet.cell(row=row + 1, column=position + 1)
+            set_value(cell, kinds.get(position, CellKind.TEXT), text)
 
 
 def _merged_refusal(sheet: Worksheet) -> Refusal:
@@ -198,10 +206,12 @@ class XlsxSession:
             aliases=self._aliases(PAIRINGS),
             refuse=_merged_refusal(sheet),
         )
+        kinds = plan.kinds
         for cell in plan.cells:
-            set_text(sheet.cell(row=cell.row + 1, column=cell.column + 1), cell.text)
+            target = sheet.cell(row=cell.row + 1, column=cell.column + 1)
+            set_value(target, kinds.get(cell.column, CellKind.TEXT), cell.text)
         for offset, texts in enumerate(plan.new_rows):
-            _put_row(sheet, plan.append_at + offset, texts)
+            _put_row(sheet, plan.append_at + offset, texts, kinds)
         applied = plan.applied
 
         if applied and durable:
@@ -241,8 +251,8 @@ class XlsxSession:
         if problem_sheet.max_row >= 2:
             problem_sheet.delete_rows(2, problem_sheet.max_row - 1)
         for offset, texts in enumerate(plan.problem_rows, start=1):
-            _put_row(problem_sheet, offset, texts)
-        _put_row(runs_sheet, data_end(runs_grid), plan.run_row)
+            _put_row(problem_sheet, offset, texts, {})
+        _put_row(runs_sheet, data_end(runs_grid), plan.run_row, plan.run_kinds)
 
         self._save(workbook)
         self._guard.finished = True

@@ -1,9 +1,13 @@
-"""The cells and formatting of an ``.xlsx`` workbook (openpyxl): text in and out, init's layout.
+"""The cells and formatting of an ``.xlsx`` workbook (openpyxl): values in and out, init's layout.
 
 Text stays text: openpyxl turns a ``str`` starting with ``=`` into a formula
 unless the cell's data type is forced to string, which :func:`set_text` does
-for every value written. The few characters XML cannot hold at all (most
-control characters) are dropped when written.
+for every text written. The dates, date-times and numbers of typed columns
+(:data:`~mentorsheet.core.schema.CELL_KINDS`) are written by
+:func:`set_value` as date and number cells with a number format
+(``yyyy-mm-dd``, ``yyyy-mm-dd hh:mm``), and :func:`cell_text` reads them
+back as the text they were made from. The few characters XML cannot hold at
+all (most control characters) are dropped when written.
 
 ``init`` lays a tab out as on every backend
 (:mod:`mentorsheet.adapters.workbook.layout`): missing headers at the end,
@@ -35,9 +39,11 @@ from mentorsheet.adapters.workbook.layout import (
     coloured,
     layout_of,
 )
+from mentorsheet.adapters.workbook.values import DATE_PATTERN, DATETIME_PATTERN, typed_value
 from mentorsheet.core.schema import (
     COLUMNS,
     PC,
+    CellKind,
     MenteeColumn,
     MentorColumn,
     ProblemColumn,
@@ -108,6 +114,24 @@ def set_text(cell: Cell | MergedCell, text: str) -> None:
         return
     cell.value = cleaned
     cell.data_type = "s"  # openpyxl made it "f" when it starts with "="
+
+
+def set_value(cell: Cell | MergedCell, kind: CellKind, text: str) -> None:
+    """Write ``text`` into a ``kind`` column's cell: a date, a number or text (never a formula)."""
+    value = typed_value(kind, text)
+    if isinstance(value, str):
+        set_text(cell, value)
+        return
+    if isinstance(cell, MergedCell):
+        set_text(cell, text)  # raises, naming the cell
+        return
+    cell.value = value
+    if isinstance(value, datetime):
+        cell.number_format = DATETIME_PATTERN
+    elif isinstance(value, date):
+        cell.number_format = DATE_PATTERN
+    else:
+        cell.number_format = "General"
 
 
 def create_tab(workbook: Workbook, title: str, tab: str) -> Worksheet:

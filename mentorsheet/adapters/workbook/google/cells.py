@@ -1,9 +1,14 @@
 """Sheets v4 shapes: cells decoded as text and encoded from it, tabs, and request bodies.
 
 Reading: a cell comes back with its effective value and number format and is
-given as the text the pure core parses (see :func:`cell_text`). Writing:
-every text goes out as ``stringValue``, so user text is never parsed as a
-formula. Request and response shapes follow the Sheets v4 discovery document.
+given as the text the pure core parses (see :func:`cell_text`). Writing
+(:func:`value_cell`): text goes out as ``stringValue``, so user text is never
+parsed as a formula; the dates, date-times and numbers of typed columns
+(:data:`~mentorsheet.core.schema.CELL_KINDS`) go out as ``numberValue`` (a
+date as its serial, days since 1899-12-30) with a DATE or DATE_TIME number
+format, and are read back by :func:`cell_text` as the same text. Never
+``formulaValue``. Request and response shapes follow the Sheets v4 discovery
+document.
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from gspread.exceptions import NoValidUrlKeyFound
 from gspread.utils import extract_id_from_url, rowcol_to_a1
 
 from mentorsheet.adapters.workbook.rows import raw_tab, strip_trailing
+from mentorsheet.adapters.workbook.values import DATE_PATTERN, DATETIME_PATTERN, typed_value
 from mentorsheet.core.raw import RawTab
+from mentorsheet.core.schema import CellKind
 from mentorsheet.errors import ConfigError
 
 Json = dict[str, Any]
@@ -27,6 +34,15 @@ SHEETS_EPOCH: Final = datetime(1899, 12, 30)
 
 CELL_FIELDS: Final = "formattedValue,effectiveValue,effectiveFormat(numberFormat(type))"
 META_FIELDS: Final = "metadataId,metadataKey,metadataValue"
+TEXT_FIELDS: Final = "userEnteredValue"
+TYPED_FIELDS: Final = "userEnteredValue,userEnteredFormat.numberFormat"
+FORMAT_FIELDS: Final = "userEnteredFormat.numberFormat"
+
+# The number format of each typed kind; a number keeps the automatic format.
+NUMBER_FORMATS: Final[dict[CellKind, Json]] = {
+    CellKind.DATE: {"type": "DATE", "pattern": DATE_PATTERN},
+    CellKind.DATETIME: {"type": "DATE_TIME", "pattern": DATETIME_PATTERN},
+}
 
 
 # --- cells ----------------------------------------------------------------------------
@@ -71,9 +87,54 @@ def number_text(number: float) -> str:
     return repr(number)
 
 
+def to_serial(moment: date) -> float:
+    """A date or naive datetime as a Sheets date serial (days since 1899-12-30)."""
+    if isinstance(moment, datetime):
+        return (moment - SHEETS_EPOCH).total_seconds() / 86400
+    return float((moment - SHEETS_EPOCH.date()).days)
+
+
 def text_cell(text: str) -> Json:
     # stringValue is stored as typed: "=IMPORTXML(...)" stays text, never a formula.
     return {"userEnteredValue": {"stringValue": text}} if text != "" else {}
+
+
+def format_cell(kind: CellKind) -> Json:
+    """A cell that sets only the number format of ``kind`` (nothing for text and numbers)."""
+    number_format = NUMBER_FORMATS.get(kind)
+    return {"userEnteredFormat": {"numberFormat": dict(number_format)}} if number_format else {}
+
+
+def value_cell(kind: CellKind, text: str) -> Json:
+    """``text`` as a cell of a ``kind`` column, for a request whose fields are TYPED_FIELDS.
+
+    A date or date-time is its serial with its number format; a number a
+    plain ``numberValue`` in the automatic format; anything else (and text
+    not in its kind's form) ``stringValue`` in the automatic format. A blank
+    date or date-time cell still gets its format, for the values written to
+    it later by data filter (which can set no format).
+    """
+    value = typed_value(kind, text)
+    if isinstance(value, str):
+        return text_cell(value) if value != "" else format_cell(kind)
+    if isinstance(value, date):  # a datetime too
+        return {"userEnteredValue": {"numberValue": to_serial(value)}, **format_cell(kind)}
+    return {"userEnteredValue": {"numberValue": float(value)}}
+
+
+def raw_value(kind: CellKind, text: str) -> str | float:
+    """``text`` as a value for ``valueInputOption: RAW``: a number for typed values.
+
+    RAW stores a JSON number as a number and a string as a string, never
+    parsed (so never a formula), and sets no number format: a date written
+    so shows as a date through the format the first write on its row set.
+    """
+    value = typed_value(kind, text)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return to_serial(value)
+    return value
 
 
 def header_cell(text: str) -> Json:
@@ -200,15 +261,50 @@ def row_range(sheet_id: int, start: int, end: int) -> Json:
     return {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": start, "endIndex": end}
 
 
-def write_cells(sheet_id: int, row: int, column: int, rows: Sequence[Sequence[str]]) -> Json:
+def _rows_data(
+    rows: Sequence[Sequence[str]], column: int, kinds: Mapping[int, CellKind]
+) -> tuple[list[Json], str]:
+    """Row data for ``rows`` starting at ``column`` (kinds by position), and its fields."""
+    typed = any(column + offset in kinds for texts in rows for offset in range(len(texts)))
+    data = [
+        {
+            "values": [
+                value_cell(kinds.get(column + offset, CellKind.TEXT), text)
+                if typed
+                else text_cell(text)
+                for offset, text in enumerate(texts)
+            ]
+        }
+        for texts in rows
+    ]
+    return data, TYPED_FIELDS if typed else TEXT_FIELDS
+
+
+def write_cells(
+    sheet_id: int,
+    row: int,
+    column: int,
+    rows: Sequence[Sequence[str]],
+    kinds: Mapping[int, CellKind] | None = None,
+) -> Json:
+    """Set the cells from (``row``, ``column``); ``kinds``: the typed positions of the tab."""
     start = {"sheetId": sheet_id, "rowIndex": row, "columnIndex": column}
-    data = [{"values": [text_cell(text) for text in texts]} for texts in rows]
-    return {"updateCells": {"start": start, "rows": data, "fields": "userEnteredValue"}}
+    data, fields = _rows_data(rows, column, kinds or {})
+    return {"updateCells": {"start": start, "rows": data, "fields": fields}}
 
 
-def append_cells(sheet_id: int, rows: Sequence[Sequence[str]]) -> Json:
-    data = [{"values": [text_cell(text) for text in texts]} for texts in rows]
-    return {"appendCells": {"sheetId": sheet_id, "rows": data, "fields": "userEnteredValue"}}
+def append_cells(
+    sheet_id: int, rows: Sequence[Sequence[str]], kinds: Mapping[int, CellKind] | None = None
+) -> Json:
+    data, fields = _rows_data(rows, 0, kinds or {})
+    return {"appendCells": {"sheetId": sheet_id, "rows": data, "fields": fields}}
+
+
+def format_cells(sheet_id: int, row: int, column: int, kinds: Sequence[CellKind]) -> Json:
+    """Set only the number formats of the cells from (``row``, ``column``), values untouched."""
+    start = {"sheetId": sheet_id, "rowIndex": row, "columnIndex": column}
+    data = [{"values": [format_cell(kind) for kind in kinds]}]
+    return {"updateCells": {"start": start, "rows": data, "fields": FORMAT_FIELDS}}
 
 
 def write_header(sheet_id: int, column: int, texts: Sequence[str]) -> Json:

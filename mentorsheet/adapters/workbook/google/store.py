@@ -1,9 +1,10 @@
 """The programme workbook as a Google Sheet, through the Sheets v4 REST API.
 
 This module glues the parts together: the Sheets client with its retries and
-request counting (:mod:`.client`), cells as text (:mod:`.cells`), the run
-lease (:mod:`.lease`), row tags that land later writes on the right rows
-(:mod:`.tags`) and ``init``'s formatting (:mod:`.init_format`). Where each
+request counting (:mod:`.client`), cells read as text and written typed
+(:mod:`.cells`), the run lease (:mod:`.lease`), row tags that land later
+writes on the right rows (:mod:`.tags`) and ``init``'s formatting
+(:mod:`.init_format`). Where each
 write goes is decided by the write contract every store shares
 (:mod:`mentorsheet.adapters.workbook.plan`); this store turns the plan into
 one atomic ``batchUpdate``.
@@ -79,6 +80,7 @@ from mentorsheet.adapters.workbook.google.cells import (
     append_cells,
     column_letter,
     create_metadata,
+    format_cells,
     grid_texts,
     header_of,
     lookup,
@@ -106,6 +108,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_finish,
     plan_write,
 )
+from mentorsheet.adapters.workbook.rows import adjacent_runs
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
@@ -158,12 +161,33 @@ class _PairingsNow:
     tags: Tags
 
 
+def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
+    """Number formats for the typed cells mentorsheet may write later on the rows located.
+
+    Later writes of the run go by data filter (:mod:`.tags`), whose RAW
+    values can be numbers but can set no format; every row they can reach
+    was located, and tagged, by a write like this one, which gives its
+    typed cells their format (new rows get theirs with their values).
+    """
+    kinds = plan.kinds
+    written = {(cell.row, cell.column) for cell in plan.cells}
+    requests_: list[Json] = []
+    for row in sorted({row for row, _pid in plan.located if row < plan.append_at}):
+        unset = {at: "" for at in plan.owned_typed if (row, at) not in written}
+        for start, texts in adjacent_runs(unset):
+            column_kinds = [kinds[start + offset] for offset in range(len(texts))]
+            requests_.append(format_cells(sheet_id, row, start, column_kinds))
+    return requests_
+
+
 def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
-    """The plan as Sheets requests: cells set, then new rows inserted below the data."""
+    """The plan as Sheets requests: formats and cells set, then new rows inserted below the data."""
     sheet_id = tab.sheet_id
-    requests_ = [
-        write_cells(sheet_id, row, start, [texts]) for row, start, texts in plan.cell_runs()
-    ]
+    kinds = plan.kinds
+    requests_ = _formats(plan, sheet_id)
+    requests_.extend(
+        write_cells(sheet_id, row, start, [texts], kinds) for row, start, texts in plan.cell_runs()
+    )
     if plan.new_rows:
         start, count = plan.append_at, len(plan.new_rows)
         if start < tab.row_count:
@@ -173,7 +197,10 @@ def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
         else:
             append = {"sheetId": sheet_id, "dimension": "ROWS", "length": count}
             requests_.append({"appendDimension": append})
-        requests_.append(write_cells(sheet_id, start, 0, plan.new_rows))
+        # Every typed cell of a new row, blank ones too, gets its format.
+        width = max(kinds, default=-1) + 1
+        rows = [[*texts, *[""] * (width - len(texts))] for texts in plan.new_rows]
+        requests_.append(write_cells(sheet_id, start, 0, rows, kinds))
     return requests_
 
 
@@ -382,7 +409,7 @@ class GoogleSheetsSession:
             content.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
         if plan.problem_rows:
             content.append(append_cells(problems_tab.sheet_id, plan.problem_rows))
-        content.append(append_cells(runs_tab.sheet_id, [plan.run_row]))
+        content.append(append_cells(runs_tab.sheet_id, [plan.run_row], plan.run_kinds))
         cleanup = [*self._tags.cleanup(), self._lease.delete_request()]
 
         def attempt(number: int) -> None:

@@ -8,10 +8,13 @@ just before writing and locates each row by its Pairing ID (the shared
 planner, :mod:`mentorsheet.adapters.workbook.plan`: a missing or duplicated
 ID, or a Status that is no longer the expected one, is skipped and
 reported). Its single ``batchUpdate`` then, atomically: writes the cells
-(``stringValue``: user text is never parsed as a formula), inserts the new
-rows at the end of the data (inserting, not overwriting, so a row a person
-adds at the same moment is pushed down rather than lost), and tags every row
-it touched or added with ROW developer metadata (``mentorsheet.pairing``).
+(``stringValue``: user text is never parsed as a formula; dates and numbers
+as ``numberValue`` with their number format), gives the typed cells
+mentorsheet writes on every row it located their number format, inserts the
+new rows at the end of the data (inserting, not overwriting, so a row a
+person adds at the same moment is pushed down rather than lost), and tags
+every row it touched or added with ROW developer metadata
+(``mentorsheet.pairing``).
 Sheets keeps such metadata on its row wherever the row moves, and deletes it
 with the row. The response carries the Pairing ID column so the store checks
 each tag sits on the row with the right ID (:meth:`RowTags.verify`).
@@ -21,6 +24,11 @@ rows through ``developerMetadataLookup`` data filters, with no extra read
 (:meth:`RowTags.write`): the filter finds the row wherever it now is, a
 deleted row matches nothing (the update is skipped and reported), and the
 updated row comes back in the response so its Pairing ID is checked again.
+These writes are ``valueInputOption: RAW``: a string is stored as it is
+(never parsed, so never a formula) and a JSON number as a number, but no
+number format can be set. A date goes as its serial number, and shows as a
+date through the format the located write gave its cell: the first write on
+a row this run is always that ``batchUpdate``.
 A row not tagged this run falls back to the re-locating read. Tags are
 removed by ``finish()`` (per-sheet metadata is limited in size), and a tag
 left by a killed run is ignored: each carries its run's token.
@@ -44,11 +52,12 @@ from mentorsheet.adapters.workbook.google.cells import (
     create_metadata,
     delete_metadata,
     grid_texts,
+    raw_value,
     row_range,
 )
 from mentorsheet.adapters.workbook.google.client import SheetsClient
 from mentorsheet.adapters.workbook.plan import missing_columns
-from mentorsheet.core.schema import PC, same_status
+from mentorsheet.core.schema import PAIRINGS, PC, cell_kind, same_status
 from mentorsheet.errors import WorkbookError
 
 log = logging.getLogger(__name__)
@@ -204,11 +213,16 @@ class RowTags:
         return missing_columns(self.columns, update.values)
 
     def _filtered_row(self, metadata_id: int, update: PairingUpdate) -> Json:
-        positions = {self.columns[column]: text for column, text in update.values.items()}
+        # RAW: a string is stored as a string (never a formula), a number as a
+        # number, in the format the located write gave the cell (a date's).
+        positions = {
+            self.columns[column]: raw_value(cell_kind(PAIRINGS, column), text)
+            for column, text in update.values.items()
+        }
         # null cells are skipped by Sheets: only mentorsheet's own cells are written.
-        row: list[str | None] = [None] * (max(positions) + 1)
-        for position, text in positions.items():
-            row[position] = text
+        row: list[str | float | None] = [None] * (max(positions) + 1)
+        for position, value in positions.items():
+            row[position] = value
         return {
             "dataFilter": {"developerMetadataLookup": {"metadataId": metadata_id}},
             "majorDimension": "ROWS",
