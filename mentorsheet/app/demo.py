@@ -354,6 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if path.exists() and not args.fresh:
         print(f"Demo workbook already at {path} (use --fresh to rebuild it).")
         return 0
+    if args.fresh:
+        # Starting over includes the demo's sent mail: the outbox never overwrites a
+        # message, so old files would make today's sends look doubtful.
+        outbox = Path(config.mail.outbox_dir)
+        for sent in outbox.glob("*.eml") if outbox.is_dir() else ():
+            sent.unlink()
     calendar = BusinessCalendar.from_config(config.schedule)
     build_demo_workbook(path, config, today=calendar.local_date(datetime.now(UTC)))
     print(f"Built demo workbook {path}")
