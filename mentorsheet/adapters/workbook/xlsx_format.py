@@ -63,6 +63,8 @@ WIDE_COLUMNS: Final[Mapping[str, int]] = {
     MentorColumn.SKILLS: 36,
     MenteeColumn.SKILLS_WANTED: 36,
     MentorColumn.CALENDLY: 32,
+    PC.PAIRING_ID: 20,
+    PC.STATUS: 18,
     PC.MENTEE: 24,
     PC.MENTOR: 24,
     PC.MENTEE_EMAIL: 30,
