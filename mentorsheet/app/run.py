@@ -42,7 +42,7 @@ from mentorsheet.app.deliver import (
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.messages import LedgerKey, OutgoingMessage
+from mentorsheet.core.messages import EMAIL, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.plan import (
@@ -56,6 +56,7 @@ from mentorsheet.core.plan import (
     settle,
 )
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.core.slack_ledger import slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError
 
 __all__ = ["COMMANDS", "Command", "RunReport", "Runner"]
@@ -86,7 +87,11 @@ class RunReport:
 
     @property
     def intros_sent(self) -> int:
-        return sum(1 for s in self.sends if s.kind == "intro" and s.result == "sent")
+        return sum(
+            1
+            for s in self.sends
+            if s.kind == "intro" and s.result == "sent" and s.channel in ("", EMAIL)
+        )
 
     @property
     def failed_sends(self) -> list[SendOutcome]:
@@ -164,7 +169,11 @@ class _Run:
             for pid, reason in self.skipped()
         ]
         refused = self.plan.problems if self.plan is not None else ()
-        return [*self.parsed_problems, *refused, *skipped]
+        declined = {
+            d.queued.pairing_id for d in self.log.delivered if d.outcome.result == "declined"
+        }
+        slack = slack_problems(self.pairings_after, tab=self.pairings_tab, declined_now=declined)
+        return [*self.parsed_problems, *refused, *skipped, *slack]
 
     def digest_note(self) -> str:
         if self.digest is None:
@@ -304,6 +313,7 @@ class Runner:
             calendar=calendar,
             now=run.at.now,
             refuse=renderer.refuse,
+            also=[name for name in self._by_name if name != EMAIL],
         )
         run.plan = plan
         items = [(queued, renderer.rendered(queued)) for queued in plan.queue]
