@@ -213,6 +213,9 @@ class SlackConfig(_Section):
 environment variable SLACK_BOT_TOKEN)."""
     reminders: bool = True
     """With Slack on, post each reminder to the pairing's group DM as well."""
+    staff_channel: str = ""
+    """A Slack channel's ID (``C...``, the bot invited to it) for the staff digest too; empty:
+the digest goes by email only."""
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     """Timeout of each Slack Web API request."""
     max_rate_limit_retries: int = Field(default=3, ge=0, le=10)

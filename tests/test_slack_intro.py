@@ -188,3 +188,49 @@ def test_the_bot_token_is_sent_only_as_the_authorization(programme: SlackProgram
     assert not any(FAKE_TOKEN in text for text in shown)
     assert all(FAKE_TOKEN not in str(row) for row in p.sheets.records("Runs"))
     assert all(FAKE_TOKEN not in str(row) for row in p.sheets.records("Problems"))
+
+
+@pytest.fixture
+def with_staff_channel(
+    tmp_path: Any, gmail: FakeGmailApi, slack: tuple[FakeSlack, str]
+) -> SlackProgramme:
+    config = make_config(
+        tmp_path,
+        workbook={"backend": "google", "spreadsheet": "fake"},
+        slack={"enabled": True, "staff_channel": "C0STAFF01"},
+    )
+    story = SlackProgramme(config, gmail, slack)
+    story.slack.channels.add("C0STAFF01")
+    story.seed(
+        mentors=[mentor("Ada Lovelace", "ada@example.org", "Python", 2)],
+        mentees=[mentee("Sam Jones", SAM, "Academy", "python")],
+    )
+    return story
+
+
+def test_the_digest_goes_to_the_staff_channel_once_a_day(
+    with_staff_channel: SlackProgramme,
+) -> None:
+    p = with_staff_channel
+    p.run()  # a proposal to approve: the digest is due
+    p.run()
+    [post] = p.slack.posts_in("C0STAFF01")
+    assert post.blocks[0]["text"]["text"] == "Mentoring digest, Monday 2 November"
+    assert "Sam Jones" in post.text
+    assert sum(n for (kind, _), n in p.sent().items() if kind == "digest") == 1
+    p.next_day()
+    p.run()
+    assert len(p.slack.posts_in("C0STAFF01")) == 2
+
+
+def test_a_staff_channel_the_bot_is_not_in_is_tried_again_next_run(
+    with_staff_channel: SlackProgramme,
+) -> None:
+    p = with_staff_channel
+    p.slack.channels.clear()
+    report = p.runner().run("run")
+    assert [s.result for s in report.sends if s.channel == "slack"] == ["not sent"]
+    assert report.digest_sent  # the email digest went
+    p.slack.channels.add("C0STAFF01")
+    p.run()
+    assert len(p.slack.posts_in("C0STAFF01")) == 1

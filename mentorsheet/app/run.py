@@ -42,7 +42,7 @@ from mentorsheet.app.deliver import (
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.messages import EMAIL, LedgerKey, OutgoingMessage
+from mentorsheet.core.messages import EMAIL, SLACK, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.plan import (
@@ -56,7 +56,7 @@ from mentorsheet.core.plan import (
     settle,
 )
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
-from mentorsheet.core.slack_ledger import slack_problems
+from mentorsheet.core.slack_ledger import plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError
 
 __all__ = ["COMMANDS", "Command", "RunReport", "Runner"]
@@ -343,15 +343,28 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
         )
+        items = []
         queued = run.digest.queued
-        if queued is None:
-            return
-        rendered = self._by_name[queued.message.channel].render(queued.message)
-        if run.dry_run:
-            run.dry_digest = rendered.preview
-            return
-        delivery = self._delivery(session, run, run.digest_log, NoProgress())
-        delivery.run(Batch(items=[(queued, rendered)]))
+        if queued is not None:
+            rendered = self._by_name[queued.message.channel].render(queued.message)
+            if run.dry_run:
+                run.dry_digest = rendered.preview
+            items.append((queued, rendered))
+        if SLACK in self._by_name:
+            staff = plan_slack_digest(
+                run.digest,
+                at=run.at,
+                markers=programme.markers,
+                staff_channel=self.config.slack.staff_channel,
+            )
+            if staff is not None:
+                rendered = self._by_name[SLACK].render(staff.message)
+                if run.dry_run:
+                    run.dry_previews.append(rendered.preview)
+                items.append((staff, rendered))
+        if items and not run.dry_run:
+            delivery = self._delivery(session, run, run.digest_log, NoProgress())
+            delivery.run(Batch(items=items))
 
     def _finish(self, session: WorkbookSession, report: RunReport) -> None:
         finished = report.finished or self.clock()

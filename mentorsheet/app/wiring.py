@@ -102,7 +102,9 @@ def build_slack_channel(config: Config, poster: SlackPoster | None = None) -> Ch
     from mentorsheet.adapters.channels.slack.channel import SlackChannel
     from mentorsheet.adapters.channels.slack.render import SlackComposer
 
-    composer = SlackComposer(config.mail, build_composer(config))
+    composer = SlackComposer(
+        config.mail, build_composer(config), staff_channel=config.slack.staff_channel
+    )
     return SlackChannel(poster or build_slack_poster(config), composer)
 
 

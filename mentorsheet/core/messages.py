@@ -97,6 +97,7 @@ class OutgoingMessage:
 SLACK_SENDING: Final = "sending"
 SLACK_CHECK: Final = "check: may have posted"
 SLACK_SKIPPED: Final = "skipped"  # "skipped: <why>", e.g. not in the workspace
+SLACK_DIGEST_MARKER: Final = "slack_digest"  # the marker ledgering the day's Slack digest
 
 
 class Source(Enum):
@@ -238,6 +239,19 @@ DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
             not_sent=Effect(cells=((PC.SLACK_REMINDERS_SENT, Source.BEFORE),)),
             records_result=False,
             lists_time_skip=True,
+        ),
+        # The staff digest in the staff channel: like the email's, by its own marker.
+        DeliveryStep(
+            Kind.DIGEST,
+            SLACK,
+            picks=None,
+            mark=Effect(marker=Source.TODAY),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(marker=Source.BEFORE),
+            marker=SLACK_DIGEST_MARKER,
+            within_send_window=False,
+            records_result=False,
         ),
     )
 }

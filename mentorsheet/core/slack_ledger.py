@@ -6,14 +6,28 @@ may say ``sending`` (a run stopped between its mark and its record) or
 gone): neither is ever posted again, and each is listed until a person
 settles it. ``skipped: ...`` (not in the workspace, deactivated, a bot) is
 listed on the day it happened; clearing the cell lets a later run post it.
+
+The staff digest may go to a Slack channel too (``[slack] staff_channel``),
+ledgered by its own marker, so it is posted at most once a day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-from mentorsheet.core.messages import SLACK_CHECK, SLACK_SENDING, SLACK_SKIPPED
+from mentorsheet.core.digest import digest_due
+from mentorsheet.core.messages import (
+    SLACK,
+    SLACK_CHECK,
+    SLACK_DIGEST_MARKER,
+    SLACK_SENDING,
+    SLACK_SKIPPED,
+    Kind,
+    OutgoingMessage,
+    step_for,
+)
 from mentorsheet.core.model import Pairing, Problem
+from mentorsheet.core.plan import DigestPlan, Moment, Queued
 from mentorsheet.core.schema import PC
 
 CHECK_NOTE = (
@@ -51,3 +65,16 @@ def slack_problems(
             )
         )
     return problems
+
+
+def plan_slack_digest(
+    digest: DigestPlan, *, at: Moment, markers: Mapping[str, str], staff_channel: str
+) -> Queued | None:
+    """The day's digest for the staff channel, when one is set and it is due (its own marker)."""
+    if not staff_channel:
+        return None
+    last = markers.get(SLACK_DIGEST_MARKER)
+    if not digest_due(day=at.today, last_digest_day=last, summary=digest.summary):
+        return None
+    message = OutgoingMessage(Kind.DIGEST, SLACK, at.now, day=at.today, summary=digest.summary)
+    return Queued(message, step_for(Kind.DIGEST, SLACK), marker_before=last or "")

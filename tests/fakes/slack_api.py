@@ -75,6 +75,7 @@ class FakeSlack:
     retry_after: int = 1
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     conversations: dict[frozenset[str], str] = field(default_factory=dict)
+    channels: set[str] = field(default_factory=set)  # channels the bot was invited to
     posted: list[Posted] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
@@ -163,7 +164,7 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
-        if channel not in self.conversations.values():
+        if channel not in self.conversations.values() and channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         text, blocks = args.get("text"), args.get("blocks")
         if isinstance(blocks, str):

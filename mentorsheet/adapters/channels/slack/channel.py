@@ -47,7 +47,9 @@ class SlackChannel:
     def render(self, message: OutgoingMessage) -> Rendered:
         payload = self._composer.render(message)
         lines = [line for line in payload.text.splitlines() if line.strip()][:_PREVIEW_LINES]
-        to = ", ".join(p.name or p.reference for p in payload.people) or "the pairing's group DM"
+        to = ", ".join(p.name or p.reference for p in payload.people) or (
+            f"channel {payload.channel}" if payload.channel else "the pairing's group DM"
+        )
         preview = Preview(
             kind=message.kind,
             pairing_id=message.pairing_id,

@@ -26,6 +26,7 @@ from mentorsheet.adapters.channels.email.compose import (
     sample_values,
 )
 from mentorsheet.config import MailConfig
+from mentorsheet.core.digest import render_text
 from mentorsheet.core.messages import Kind, OutgoingMessage
 from mentorsheet.errors import InvalidFieldError
 
@@ -124,12 +125,25 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": s}} for s in sections]
 
 
+def _chunks(text: str) -> list[str]:
+    """Text in pieces of at most 3,000 characters, split between lines."""
+    chunks: list[str] = []
+    for line in text.splitlines():
+        piece = line if len(line) <= MAX_SECTION else line[: MAX_SECTION - 1] + "…"
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= MAX_SECTION:
+            chunks[-1] += "\n" + piece
+        else:
+            chunks.append(piece or " ")
+    return chunks
+
+
 class SlackComposer:
     """Renders the Slack intro and reminder from their templates (see the module docstring)."""
 
-    def __init__(self, mail: MailConfig, composer: Composer) -> None:
+    def __init__(self, mail: MailConfig, composer: Composer, *, staff_channel: str = "") -> None:
         self._mail = mail
         self._composer = composer
+        self._staff_channel = staff_channel
 
     def check(self) -> None:
         for samples in sample_values(self._mail):
@@ -137,8 +151,10 @@ class SlackComposer:
             self._text("reminder", samples["reminder"])
 
     def render(self, message: OutgoingMessage) -> SlackPayload:
+        if message.kind is Kind.DIGEST:
+            return self._digest(message)
         pairing = message.pairing
-        if pairing is None or message.kind is Kind.DIGEST:
+        if pairing is None:
             raise ValueError(f"a Slack {message.kind} needs its pairing")
         if message.kind is Kind.REMINDER:
             values = reminder_values(
@@ -208,6 +224,29 @@ class SlackComposer:
         if len(blocks) > MAX_BLOCKS:
             raise InvalidFieldError(f"the Slack message has more than {MAX_BLOCKS} blocks")
         return SlackPayload(message.key.name, people, channel, text, tuple(blocks))
+
+    def _digest(self, message: OutgoingMessage) -> SlackPayload:
+        """The staff digest for the staff channel: its plain text, in sections."""
+        if message.summary is None or message.day is None:
+            raise ValueError("a digest needs its day and summary")
+        text = str(escape(render_text(message.summary))).strip()
+        chunks = _chunks(text)
+        shown = chunks[: MAX_BLOCKS - 2]
+        blocks: list[dict[str, Any]] = [
+            {
+                "type": "header",
+                "text": _plain(
+                    f"Mentoring digest, {message.day:%A} {message.day.day} {message.day:%B}",
+                    MAX_HEADER,
+                ),
+            },
+            *({"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in shown),
+        ]
+        if len(shown) < len(chunks):
+            more = "More in the digest email to " + str(escape(self._mail.staff_email))
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+        fallback = text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+        return self._payload(message, (), self._staff_channel, fallback, blocks)
 
     def _context(self, pairing_id: str) -> dict[str, Any]:
         words = f"{escape(self._mail.programme_name)} · pairing {escape(pairing_id)}"
