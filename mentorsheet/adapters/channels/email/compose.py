@@ -62,7 +62,11 @@ def template_names() -> list[str]:
         template_name(email, part)
         for email in EMAILS
         for part in (*REQUIRED_PARTS, *OPTIONAL_PARTS)
-    ]
+    ] + list(OTHER_CHANNEL_TEMPLATES)
+
+
+# The Slack channel's templates (adapters/channels/slack), copied and overridden alike.
+OTHER_CHANNEL_TEMPLATES = ("intro.slack.j2", "reminder.slack.j2")
 
 
 def overridden_templates(folder: Path | None) -> list[str]:
