@@ -107,3 +107,29 @@ def test_outbox_writes_each_slack_message_beside_the_emails(tmp_path: Path) -> N
     kinds = [block["type"] for block in document["blocks"]]
     assert kinds[0] == "header" and "actions" in kinds and kinds[-1] == "context"
     assert "reply to let us know" in document["text"]
+
+
+def test_a_pairings_tab_without_the_slack_columns_stops_before_writing(tmp_path: Path) -> None:
+    config = make_config(tmp_path, slack={"enabled": True}, matching={"auto_approve": True})
+    write_xlsx(
+        tmp_path / "programme.xlsx",
+        config,
+        mentors=[mentor("Ada Lovelace", "ada@example.org", "Python")],
+        mentees=[mentee("Sam Jones", "sam@example.net", "Academy", "python")],
+    )
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "programme.xlsx")
+    sheet = book["Pairings"]
+    for cell in sheet[1]:
+        if str(cell.value or "").startswith("Slack"):
+            cell.value = None
+    book.save(tmp_path / "programme.xlsx")
+    clock: Any = Clock(datetime.fromisoformat(MONDAY_9))
+    runner = Runner(
+        config=config, store=build_store(config), channels=build_channels(config), clock=clock
+    )
+    report = runner.run("run")
+    assert "run `mentorsheet init`" in report.error
+    assert "Slack intro sent on" in report.error
+    assert not list(Path(config.mail.outbox_dir).glob("*"))

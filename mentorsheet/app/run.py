@@ -55,9 +55,10 @@ from mentorsheet.core.plan import (
     plan_run,
     settle,
 )
+from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
-from mentorsheet.core.slack_ledger import plan_slack_digest, slack_problems
-from mentorsheet.errors import InvalidFieldError, MentorsheetError
+from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
+from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
 __all__ = ["COMMANDS", "Command", "RunReport", "Runner"]
 
@@ -267,6 +268,7 @@ class Runner:
                 parsed_problems=programme.problems,
             )
             try:
+                self._check_slack_columns(raw)
                 self._steps(session, run, programme, steps, calendar)
             except MentorsheetError as exc:
                 run.error = str(exc)
@@ -277,6 +279,14 @@ class Runner:
                 self._close(session, run)
                 raise
             return self._close(session, run)
+
+    def _check_slack_columns(self, raw: RawWorkbook) -> None:
+        missing = missing_slack_columns(raw, self.config) if SLACK in self._by_name else []
+        if missing:
+            raise UsageError(
+                f"[slack] is enabled but the Pairings tab has no {', '.join(missing)} "
+                "column: run `mentorsheet init` to add them (nothing was written or sent)"
+            )
 
     def _close(self, session: WorkbookSession, run: _Run) -> RunReport:
         report = run.report(finished=self.clock())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+from mentorsheet.config import Config
 from mentorsheet.core.digest import digest_due
 from mentorsheet.core.messages import (
     SLACK,
@@ -28,7 +29,8 @@ from mentorsheet.core.messages import (
 )
 from mentorsheet.core.model import Pairing, Problem
 from mentorsheet.core.plan import DigestPlan, Moment, Queued
-from mentorsheet.core.schema import PC
+from mentorsheet.core.raw import RawWorkbook
+from mentorsheet.core.schema import PAIRINGS, PC, SLACK_COLUMNS, resolve_columns
 
 CHECK_NOTE = (
     "the Slack intro may have been posted: look in the pairing's group DM, then write the "
@@ -78,3 +80,16 @@ def plan_slack_digest(
         return None
     message = OutgoingMessage(Kind.DIGEST, SLACK, at.now, day=at.today, summary=digest.summary)
     return Queued(message, step_for(Kind.DIGEST, SLACK), marker_before=last or "")
+
+
+def missing_slack_columns(raw: RawWorkbook, config: Config) -> list[str]:
+    """The Slack columns the Pairings tab lacks (``mentorsheet init`` adds them).
+
+    Without them a row's whole update would be refused, its email too: a run
+    with Slack on stops before writing instead.
+    """
+    tab = raw.tabs.get(PAIRINGS)
+    if tab is None:
+        return []
+    found = resolve_columns(PAIRINGS, tab.header, config.workbook.headers.get(PAIRINGS))
+    return [column.value for column in SLACK_COLUMNS if column not in found]
