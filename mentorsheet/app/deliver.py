@@ -212,16 +212,16 @@ class Delivery:
         return [item for item in batch.items if item[0].pairing_id not in skipped]
 
     def _send(self, queued: Queued, rendered: Rendered) -> Delivered:
-        kind, pid = queued.message.kind, queued.pairing_id
+        kind, pid, name = queued.message.kind, queued.pairing_id, queued.message.channel
         if queued.step.within_send_window and not self._time_left():
-            skipped = SendOutcome(kind, pid, "skipped", "no time left this run")
+            skipped = SendOutcome(kind, pid, "skipped", "no time left this run", channel=name)
             return Delivered(queued, skipped, None)
         closed = self._closed.get(queued.message.channel)
         if closed is not None:
             # Untried, so certainly not sent: given back for the next run.
-            return Delivered(queued, SendOutcome(kind, pid, "skipped", closed), None)
+            untried = SendOutcome(kind, pid, "skipped", closed, channel=name)
+            return Delivered(queued, untried, None)
         channel = self._channels[queued.message.channel]
-        name = queued.message.channel
         try:
             message_id = channel.send(rendered)
         except DeliveryDeclinedError as exc:

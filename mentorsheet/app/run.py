@@ -110,7 +110,11 @@ class RunReport:
         if self.error:
             return f"failed: {self.error}"
         if self.failed_sends:
-            return f"done with {len(self.failed_sends)} email(s) not confirmed sent"
+            slack = sum(1 for s in self.failed_sends if s.channel == SLACK)
+            emails = len(self.failed_sends) - slack
+            counts = [f"{emails} email(s)"] if emails else []
+            counts += [f"{slack} Slack message(s)"] if slack else []
+            return f"done with {' and '.join(counts)} not confirmed sent"
         return "ok"
 
 

@@ -57,6 +57,7 @@ class SlackChannel:
             cc="",
             subject=f"Slack {message.kind}",
             first_lines="\n".join(lines),
+            channel=SLACK,
         )
         return Rendered(message, preview, payload)
 
