@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.gmail_api import FakeGmailApi
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, Fault
 from tests.slack_story import SlackProgramme
 from tests.workbooks import make_config, mentee, mentor
 
@@ -79,3 +79,46 @@ def test_a_fortnight_with_slack(programme: SlackProgramme) -> None:
     # Lookups only for people being introduced: one each, never again.
     assert p.slack.count("users.lookupByEmail") == 4
     assert p.slack.count("conversations.open") == 2
+
+
+def overdue_sam(p: SlackProgramme) -> None:
+    p.run()
+    p.staff_set("sam@example.net", "Status", "Approved")
+    p.next_day()
+    p.run()  # Tue: introduced
+    p.next_day(2)  # Thu: overdue, reminder 1
+
+
+def test_a_reminder_that_may_have_posted_is_not_posted_again(programme: SlackProgramme) -> None:
+    p = programme
+    overdue_sam(p)
+    p.slack.fail_next("chat.postMessage", Fault.LOST)
+    report = p.runner().run("run")
+    assert [s.result for s in report.sends if s.channel == "slack"] == ["check"]
+    assert p.slack_reminders() == 1  # it went, the answer was lost
+    for _ in range(2):
+        p.runner().run("run")
+    assert p.slack_reminders() == 1
+    assert p.pairings()["sam@example.net"]["Slack reminders sent"] == "1"
+
+
+def test_reminders_can_stay_email_only(
+    tmp_path: Any, gmail: FakeGmailApi, slack: tuple[FakeSlack, str]
+) -> None:
+    config = make_config(
+        tmp_path,
+        workbook={"backend": "google", "spreadsheet": "fake"},
+        slack={"enabled": True, "reminders": False},
+    )
+    p = SlackProgramme(config, gmail, slack)
+    p.slack.add_user("Ada Lovelace", "ada@example.org")
+    p.slack.add_user("Sam Jones", "sam@example.net")
+    p.seed(
+        mentors=[mentor("Ada Lovelace", "ada@example.org", "Python", 1)],
+        mentees=[mentee("Sam Jones", "sam@example.net", "Academy", "python")],
+    )
+    overdue_sam(p)
+    p.run()
+    assert sum(n for (kind, _), n in p.sent().items() if kind == "reminder") == 1
+    assert p.slack_reminders() == 0
+    assert len(p.slack_intros()) == 1
