@@ -207,11 +207,27 @@ class ScheduleConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
+class SlackConfig(_Section):
+    enabled: bool = False
+    """Introduce each pairing in a Slack group DM too (the bot token comes only from the
+environment variable SLACK_BOT_TOKEN)."""
+    reminders: bool = True
+    """With Slack on, post each reminder to the pairing's group DM as well."""
+    staff_channel: str = ""
+    """A Slack channel's ID (``C...``, the bot invited to it) for the staff digest too; empty:
+the digest goes by email only."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Timeout of each Slack Web API request."""
+    max_rate_limit_retries: int = Field(default=3, ge=0, le=10)
+    """Retries of a request Slack refused with 429 (it did nothing then), after its Retry-After."""
+
+
 class Config(_Section):
     workbook: WorkbookConfig = Field(default_factory=WorkbookConfig)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     mail: MailConfig = Field(default_factory=MailConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    slack: SlackConfig = Field(default_factory=SlackConfig)
 
 
 # Environment variables that override single keys of the file.
@@ -226,6 +242,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     "MENTORSHEET_MAX_PER_RUN": ("mail", "max_per_run"),
     "MENTORSHEET_AUTO_APPROVE": ("matching", "auto_approve"),
     "MENTORSHEET_TIMEZONE": ("schedule", "timezone"),
+    "MENTORSHEET_SLACK_ENABLED": ("slack", "enabled"),
 }
 
 

@@ -103,6 +103,16 @@ class DeliveryError(MentorsheetError):
         super().__init__(message)
 
 
+class DeliveryDeclinedError(DeliveryError):
+    """The channel will not take this message, for good, and it was not sent: e.g. a
+    person is not in the Slack workspace. ``note`` is what the ledger records, so
+    no later run tries again (the message's other channels are not affected)."""
+
+    def __init__(self, message: str, *, note: str) -> None:
+        self.note = note
+        super().__init__(message, may_have_sent=False)
+
+
 class MailError(DeliveryError):
     """An email could not be sent (see :class:`DeliveryError` for ``may_have_sent``)."""
 

@@ -253,3 +253,12 @@ def gmail() -> Iterator[Any]:
 
     with running_fake_gmail(hang_seconds=2.0) as fake:
         yield fake
+
+
+@pytest.fixture
+def slack() -> Iterator[Any]:
+    """A running fake Slack Web API and its base URL (see tests/fakes/slack_api.py)."""
+    from tests.fakes.slack_api import running_fake_slack
+
+    with running_fake_slack() as fake_and_url:
+        yield fake_and_url

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from mentorsheet.adapters.channels.base import Channel
 from mentorsheet.adapters.channels.email.gmail import GmailSender
 from mentorsheet.app.run import Runner, RunReport
 from mentorsheet.app.wiring import build_composer
@@ -30,6 +31,7 @@ class Programme:
         self.sheets = FakeSheets()
         self.sheets.clock.moment = MONDAY
         self.sender: GmailSender = make_gmail_sender(gmail, sender=config.mail.sender)
+        self.channels: list[Channel] = []  # further channels (Slack), beside the email
 
     def seed(self, mentors: list[dict[str, str]], mentees: list[dict[str, str]]) -> None:
         self.sheets.add_tab(MENTORS, tab_rows(MENTORS, mentors), frozen_rows=1)
@@ -43,6 +45,7 @@ class Programme:
             store=make_google_store(self.sheets, self.config.workbook),
             sender=sender or self.sender,
             composer=build_composer(self.config),
+            channels=self.channels,
             clock=self.sheets.clock.now,
         )
 

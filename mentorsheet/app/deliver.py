@@ -51,7 +51,7 @@ from mentorsheet.core.plan import (
     effect_marker,
     effect_update,
 )
-from mentorsheet.errors import DeliveryError
+from mentorsheet.errors import DeliveryDeclinedError, DeliveryError
 
 SEND_WINDOW = 0.75  # of the lease: when sending stops, to finish well inside it
 
@@ -83,7 +83,8 @@ class SendOutcome:
     pairing_id: str
     result: Result
     detail: str = ""
-    message_id: str = ""
+    message_id: str = ""  # a declined message's note, for the ledger
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,24 +212,27 @@ class Delivery:
         return [item for item in batch.items if item[0].pairing_id not in skipped]
 
     def _send(self, queued: Queued, rendered: Rendered) -> Delivered:
-        kind, pid = queued.message.kind, queued.pairing_id
+        kind, pid, name = queued.message.kind, queued.pairing_id, queued.message.channel
         if queued.step.within_send_window and not self._time_left():
-            skipped = SendOutcome(kind, pid, "skipped", "no time left this run")
+            skipped = SendOutcome(kind, pid, "skipped", "no time left this run", channel=name)
             return Delivered(queued, skipped, None)
         closed = self._closed.get(queued.message.channel)
         if closed is not None:
             # Untried, so certainly not sent: given back for the next run.
-            return Delivered(queued, SendOutcome(kind, pid, "skipped", closed), None)
+            untried = SendOutcome(kind, pid, "skipped", closed, channel=name)
+            return Delivered(queued, untried, None)
         channel = self._channels[queued.message.channel]
         try:
             message_id = channel.send(rendered)
+        except DeliveryDeclinedError as exc:
+            outcome = SendOutcome(kind, pid, "declined", str(exc), exc.note, channel=name)
         except DeliveryError as exc:
             result: Result = "check" if exc.may_have_sent else "not sent"
-            outcome = SendOutcome(kind, pid, result, detail=str(exc))
+            outcome = SendOutcome(kind, pid, result, detail=str(exc), channel=name)
             if exc.channel_closed:
                 self._closed[queued.message.channel] = f"not tried: {exc}"
         else:
-            outcome = SendOutcome(kind, pid, "sent", message_id=message_id)
+            outcome = SendOutcome(kind, pid, "sent", message_id=message_id, channel=name)
         return Delivered(queued, outcome, rendered.preview)
 
     def _record(self, delivered: Delivered) -> None:

@@ -9,6 +9,7 @@ from mentorsheet.app.wiring import (
     build_composer,
     build_store,
     check_mail,
+    check_slack,
     describe_workbook_access,
 )
 from mentorsheet.config import Config
@@ -23,6 +24,9 @@ def run_doctor(config: Config, *, now: datetime | None = None) -> list[Check]:
     checks.extend(_workbook_checks(config, now or datetime.now(UTC)))
     checks.append(check_mail(config))
     checks.append(_templates_check(config))
+    slack = check_slack(config)
+    if slack is not None:
+        checks.append(slack)
     return checks
 
 

@@ -42,7 +42,7 @@ from mentorsheet.app.deliver import (
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.messages import LedgerKey, OutgoingMessage
+from mentorsheet.core.messages import EMAIL, SLACK, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.plan import (
@@ -55,8 +55,10 @@ from mentorsheet.core.plan import (
     plan_run,
     settle,
 )
+from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
-from mentorsheet.errors import InvalidFieldError, MentorsheetError
+from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
+from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
 __all__ = ["COMMANDS", "Command", "RunReport", "Runner"]
 
@@ -86,7 +88,11 @@ class RunReport:
 
     @property
     def intros_sent(self) -> int:
-        return sum(1 for s in self.sends if s.kind == "intro" and s.result == "sent")
+        return sum(
+            1
+            for s in self.sends
+            if s.kind == "intro" and s.result == "sent" and s.channel in ("", EMAIL)
+        )
 
     @property
     def failed_sends(self) -> list[SendOutcome]:
@@ -104,7 +110,11 @@ class RunReport:
         if self.error:
             return f"failed: {self.error}"
         if self.failed_sends:
-            return f"done with {len(self.failed_sends)} email(s) not confirmed sent"
+            slack = sum(1 for s in self.failed_sends if s.channel == SLACK)
+            emails = len(self.failed_sends) - slack
+            counts = [f"{emails} email(s)"] if emails else []
+            counts += [f"{slack} Slack message(s)"] if slack else []
+            return f"done with {' and '.join(counts)} not confirmed sent"
         return "ok"
 
 
@@ -164,7 +174,11 @@ class _Run:
             for pid, reason in self.skipped()
         ]
         refused = self.plan.problems if self.plan is not None else ()
-        return [*self.parsed_problems, *refused, *skipped]
+        declined = {
+            d.queued.pairing_id for d in self.log.delivered if d.outcome.result == "declined"
+        }
+        slack = slack_problems(self.pairings_after, tab=self.pairings_tab, declined_now=declined)
+        return [*self.parsed_problems, *refused, *skipped, *slack]
 
     def digest_note(self) -> str:
         if self.digest is None:
@@ -258,6 +272,7 @@ class Runner:
                 parsed_problems=programme.problems,
             )
             try:
+                self._check_slack_columns(raw)
                 self._steps(session, run, programme, steps, calendar)
             except MentorsheetError as exc:
                 run.error = str(exc)
@@ -268,6 +283,14 @@ class Runner:
                 self._close(session, run)
                 raise
             return self._close(session, run)
+
+    def _check_slack_columns(self, raw: RawWorkbook) -> None:
+        missing = missing_slack_columns(raw, self.config) if SLACK in self._by_name else []
+        if missing:
+            raise UsageError(
+                f"[slack] is enabled but the Pairings tab has no {', '.join(missing)} "
+                "column: run `mentorsheet init` to add them (nothing was written or sent)"
+            )
 
     def _close(self, session: WorkbookSession, run: _Run) -> RunReport:
         report = run.report(finished=self.clock())
@@ -304,6 +327,7 @@ class Runner:
             calendar=calendar,
             now=run.at.now,
             refuse=renderer.refuse,
+            also=[name for name in self._by_name if name != EMAIL],
         )
         run.plan = plan
         items = [(queued, renderer.rendered(queued)) for queued in plan.queue]
@@ -333,15 +357,28 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
         )
+        items = []
         queued = run.digest.queued
-        if queued is None:
-            return
-        rendered = self._by_name[queued.message.channel].render(queued.message)
-        if run.dry_run:
-            run.dry_digest = rendered.preview
-            return
-        delivery = self._delivery(session, run, run.digest_log, NoProgress())
-        delivery.run(Batch(items=[(queued, rendered)]))
+        if queued is not None:
+            rendered = self._by_name[queued.message.channel].render(queued.message)
+            if run.dry_run:
+                run.dry_digest = rendered.preview
+            items.append((queued, rendered))
+        if SLACK in self._by_name:
+            staff = plan_slack_digest(
+                run.digest,
+                at=run.at,
+                markers=programme.markers,
+                staff_channel=self.config.slack.staff_channel,
+            )
+            if staff is not None:
+                rendered = self._by_name[SLACK].render(staff.message)
+                if run.dry_run:
+                    run.dry_previews.append(rendered.preview)
+                items.append((staff, rendered))
+        if items and not run.dry_run:
+            delivery = self._delivery(session, run, run.digest_log, NoProgress())
+            delivery.run(Batch(items=items))
 
     def _finish(self, session: WorkbookSession, report: RunReport) -> None:
         finished = report.finished or self.clock()

@@ -7,8 +7,10 @@ else receives them ready-made.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mentorsheet.adapters.channels.base import Channel
 from mentorsheet.adapters.channels.email.base import MailSender
@@ -16,7 +18,10 @@ from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.workbook.contract import WorkbookStore
 from mentorsheet.config import Config
-from mentorsheet.errors import MentorsheetError
+from mentorsheet.errors import MentorsheetError, UsageError
+
+if TYPE_CHECKING:
+    from mentorsheet.adapters.channels.slack.channel import SlackPoster
 
 
 def build_store(config: Config) -> WorkbookStore:
@@ -55,8 +60,52 @@ def build_composer(config: Config) -> Composer:
 
 
 def build_channels(config: Config) -> tuple[Channel, ...]:
-    """The channels a run delivers on: email (through the outbox or Gmail)."""
-    return (EmailChannel(build_sender(config), build_composer(config)),)
+    """The channels a run delivers on: email (through the outbox or Gmail), and Slack
+    when ``[slack] enabled`` (posted, or written to the outbox beside the emails)."""
+    email = EmailChannel(build_sender(config), build_composer(config))
+    if not config.slack.enabled:
+        return (email,)
+    return (email, build_slack_channel(config))
+
+
+SLACK_TOKEN_VARIABLE = "SLACK_BOT_TOKEN"
+
+
+def slack_token(environ: Mapping[str, str] | None = None) -> str:
+    """The bot token, from the environment only (never a file, never printed)."""
+    token = (os.environ if environ is None else environ).get(SLACK_TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise UsageError(
+            f"[slack] is enabled but {SLACK_TOKEN_VARIABLE} is not set: set it to the Slack "
+            "app's Bot User OAuth Token (xoxb-…), e.g. from a GitHub secret"
+        )
+    return token
+
+
+def build_slack_poster(config: Config, *, base_url: str = "") -> SlackPoster:
+    if config.mail.backend == "outbox":
+        from mentorsheet.adapters.channels.slack.channel import SlackOutbox
+
+        return SlackOutbox(Path(config.mail.outbox_dir))
+    from mentorsheet.adapters.channels.slack.web import SlackWebPoster, make_client
+
+    client = make_client(
+        slack_token(),
+        base_url=base_url,
+        timeout=config.slack.timeout_seconds,
+        rate_limit_retries=config.slack.max_rate_limit_retries,
+    )
+    return SlackWebPoster(client)
+
+
+def build_slack_channel(config: Config, poster: SlackPoster | None = None) -> Channel:
+    from mentorsheet.adapters.channels.slack.channel import SlackChannel
+    from mentorsheet.adapters.channels.slack.render import SlackComposer
+
+    composer = SlackComposer(
+        config.mail, build_composer(config), staff_channel=config.slack.staff_channel
+    )
+    return SlackChannel(poster or build_slack_poster(config), composer)
 
 
 # --- what doctor checks before a run ---------------------------------------------
@@ -162,3 +211,30 @@ def check_mail(config: Config) -> Check:
     if probe.exists() and not os.access(probe, os.W_OK):
         return Check("mail", False, f"cannot write to {probe}: choose a writable mail.outbox_dir.")
     return Check("mail", True, f"outbox: emails are written as .eml files to {outbox}")
+
+
+def check_slack(config: Config, *, base_url: str = "") -> Check | None:
+    """With Slack on: the token works, the workspace and bot, and every scope granted."""
+    if not config.slack.enabled:
+        return None
+    if config.mail.backend == "outbox":
+        where = config.mail.outbox_dir
+        return Check("slack", True, f"outbox: Slack messages are written as .slack.json to {where}")
+    from mentorsheet.adapters.channels.slack.web import SCOPES, SlackWebPoster, make_client
+
+    try:
+        client = make_client(slack_token(), base_url=base_url, timeout=config.slack.timeout_seconds)
+        workspace = SlackWebPoster(client).workspace()
+    except MentorsheetError as exc:
+        return Check("slack", False, str(exc))
+    named = f"workspace {workspace.team} ({workspace.url}) as the bot {workspace.bot}"
+    if workspace.missing:
+        missing = "; ".join(f"{scope} (to {SCOPES[scope]})" for scope in workspace.missing)
+        return Check(
+            "slack",
+            False,
+            f"{named}, but the app lacks {missing}: add them under OAuth & Permissions → "
+            "Bot Token Scopes (or in the app manifest), reinstall the app to the workspace and "
+            f"update {SLACK_TOKEN_VARIABLE} if the token changed.",
+        )
+    return Check("slack", True, f"{named}; every scope mentorsheet needs is granted.")

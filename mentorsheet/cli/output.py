@@ -11,6 +11,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 from rich.text import Text
 
+from mentorsheet.app.deliver import SendOutcome
 from mentorsheet.app.run import RunReport
 from mentorsheet.core.digest import (
     DigestSummary,
@@ -152,10 +153,7 @@ def show_report(console: Console, report: RunReport) -> None:
             console,
             "Emails",
             ["Kind", "Pairing", "To", "Result", "Detail"],
-            [
-                [s.kind, s.pairing_id, _to_of(report, s.kind, s.pairing_id), s.result, s.detail]
-                for s in report.sends
-            ],
+            [[s.kind, s.pairing_id, _to_of(report, s), s.result, s.detail] for s in report.sends],
         )
     if report.left_for_next_run:
         console.print(
@@ -175,9 +173,10 @@ def show_report(console: Console, report: RunReport) -> None:
     )
 
 
-def _to_of(report: RunReport, kind: str, pid: str) -> str:
+def _to_of(report: RunReport, send: SendOutcome) -> str:
     for preview in report.previews:
-        if preview.kind == kind and preview.pairing_id == pid:
+        same = preview.kind == send.kind and preview.pairing_id == send.pairing_id
+        if same and preview.channel == (send.channel or "email"):
             return preview.to
     return ""
 

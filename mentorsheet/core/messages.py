@@ -36,12 +36,14 @@ class Kind(StrEnum):
 
 
 EMAIL: Final = "email"
+SLACK: Final = "slack"
 DIGEST_MARKER: Final = "digest"  # the marker ledgering the day's digest
 
 # What became of one message: sent; "check" (it may have gone: never sent
 # again, a person looks); "not sent" (certainly not); "skipped" (not tried:
-# no time left in this run).
-Result = Literal["sent", "check", "not sent", "skipped"]
+# no time left in this run); "declined" (the channel will not take it, for
+# good: e.g. the mentee is not in the Slack workspace; ledgered, not retried).
+Result = Literal["sent", "check", "not sent", "skipped", "declined"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,12 @@ class OutgoingMessage:
 
 # --- the delivery steps ---------------------------------------------------------
 
+# What the Slack intro's cell says while it is not a time.
+SLACK_SENDING: Final = "sending"
+SLACK_CHECK: Final = "check: may have posted"
+SLACK_SKIPPED: Final = "skipped"  # "skipped: <why>", e.g. not in the workspace
+SLACK_DIGEST_MARKER: Final = "slack_digest"  # the marker ledgering the day's Slack digest
+
 
 class Source(Enum):
     """Where a value a step writes comes from."""
@@ -100,6 +108,7 @@ class Source(Enum):
     MESSAGE_ID = "the id the channel returned"
     NUMBER = "the reminder's number"
     BEFORE = "the value before the mark (giving the step back)"
+    NOTE = "what the channel said when it declined the message"
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,10 @@ class Effect:
     # Check the expected Status against the sheet as it is now: a write that
     # moves a row back must not undo what staff did in the meantime.
     recheck: bool = False
+    texts: tuple[tuple[PairingColumn, str], ...] = ()  # cells set to fixed words
+    # A mark that needs these cells empty: a step ledgered in its own cells
+    # rather than the Status (the plan queues it only where they are).
+    expect_empty: tuple[PairingColumn, ...] = ()
 
 
 NOTHING: Final = Effect()
@@ -132,6 +145,7 @@ class DeliveryStep:
     within_send_window: bool = True  # stops when the run's lease runs short
     records_result: bool = True  # a send writes its result: counts toward mail.flush_every
     lists_time_skip: bool = False  # one left for lack of time is listed with the sends
+    declined: Effect | None = None  # the channel declined it for good (None: as not sent)
 
     def after(self, result: Result) -> Effect:
         """What is written once the outcome is known."""
@@ -139,6 +153,8 @@ class DeliveryStep:
             return self.sent
         if result == "check":
             return self.doubt
+        if result == "declined" and self.declined is not None:
+            return self.declined
         return self.not_sent
 
     @property
@@ -188,6 +204,52 @@ DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
             doubt=NOTHING,
             not_sent=Effect(marker=Source.BEFORE),  # frees the day for the next run
             marker=DIGEST_MARKER,
+            within_send_window=False,
+            records_result=False,
+        ),
+        # Slack: the pairing's group DM. Ledgered in its own cells, so the
+        # Status stays the email's: "Slack intro sent on" is "sending" before
+        # the post, then the time (and the link), or a check for a person.
+        DeliveryStep(
+            Kind.INTRO,
+            SLACK,
+            picks=None,  # with its email intro, or after it (core/plan)
+            mark=Effect(
+                texts=((PC.SLACK_INTRO_SENT_ON, SLACK_SENDING),),
+                expect_empty=(PC.SLACK_INTRO_SENT_ON,),
+            ),
+            sent=Effect(
+                cells=(
+                    (PC.SLACK_INTRO_SENT_ON, Source.NOW),
+                    (PC.SLACK_INTRO_LINK, Source.MESSAGE_ID),
+                )
+            ),
+            doubt=Effect(texts=((PC.SLACK_INTRO_SENT_ON, SLACK_CHECK),)),
+            not_sent=Effect(texts=((PC.SLACK_INTRO_SENT_ON, ""),)),  # a later run posts it
+            declined=Effect(cells=((PC.SLACK_INTRO_SENT_ON, Source.NOTE),)),
+        ),
+        # Like the email reminder: recorded before it is posted, at most once.
+        DeliveryStep(
+            Kind.REMINDER,
+            SLACK,
+            picks=None,
+            mark=Effect(cells=((PC.SLACK_REMINDERS_SENT, Source.NUMBER),)),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(cells=((PC.SLACK_REMINDERS_SENT, Source.BEFORE),)),
+            records_result=False,
+            lists_time_skip=True,
+        ),
+        # The staff digest in the staff channel: like the email's, by its own marker.
+        DeliveryStep(
+            Kind.DIGEST,
+            SLACK,
+            picks=None,
+            mark=Effect(marker=Source.TODAY),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(marker=Source.BEFORE),
+            marker=SLACK_DIGEST_MARKER,
             within_send_window=False,
             records_result=False,
         ),

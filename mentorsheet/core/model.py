@@ -50,6 +50,7 @@ class Mentee:
     route: Route
     skills_wanted: tuple[str, ...]
     requested_on: date | None = None
+    slack: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class Pairing:
     contact_made_on: date | None = None
     reminders_sent: int = 0
     last_reminder_on: date | None = None
+    # The Slack channel's ledger: "" (not yet), "sending", a time (posted),
+    # "check: ...", "skipped: ..." (its rows of core/messages.DELIVERY_STEPS).
+    slack_intro_sent_on: str | datetime = ""
+    slack_intro_link: str = ""  # "<channel>/<ts>" of the intro in the pairing's group DM
+    slack_reminders_sent: int = 0
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
+    SLACK,
     DeliveryStep,
     Effect,
     Kind,
@@ -64,6 +65,9 @@ _FIELDS: Mapping[PairingColumn, str] = {
     PC.INTRO_MESSAGE_ID: "intro_message_id",
     PC.REMINDERS_SENT: "reminders_sent",
     PC.LAST_REMINDER_ON: "last_reminder_on",
+    PC.SLACK_INTRO_SENT_ON: "slack_intro_sent_on",
+    PC.SLACK_INTRO_LINK: "slack_intro_link",
+    PC.SLACK_REMINDERS_SENT: "slack_reminders_sent",
 }
 
 
@@ -153,8 +157,8 @@ def _value(
         return at.now
     if source is Source.TODAY:
         return at.today
-    if source is Source.MESSAGE_ID:
-        return message_id
+    if source in (Source.MESSAGE_ID, Source.NOTE):
+        return message_id  # a declined message's note comes where its id would
     if source is Source.NUMBER:
         return queued.message.number
     if column is None:
@@ -181,6 +185,8 @@ def effect_cells(
         cells[PC.STATUS] = effect.status.value
     for column, source in effect.cells:
         cells[column] = _text(_value(source, column, queued, at, message_id), at)
+    for column, text in effect.texts:
+        cells[column] = text
     return cells
 
 
@@ -202,6 +208,8 @@ def effect_pairing(
         changes["status"] = effect.status
     for column, source in effect.cells:
         changes[_FIELDS[column]] = _value(source, column, queued, at, message_id)
+    for column, text in effect.texts:
+        changes[_FIELDS[column]] = text
     return dataclasses.replace(pairing, **changes) if changes else pairing
 
 
@@ -287,6 +295,10 @@ def _changes_for(status: StatusPlan, steps: Collection[str]) -> tuple[StatusChan
     return ()
 
 
+def _is_empty(value: object) -> bool:
+    return value is None or value == ""
+
+
 class _Planner:
     def __init__(
         self, programme: Programme, config: Config, at: Moment, refuse: Refuse, channel: str
@@ -304,6 +316,8 @@ class _Planner:
         self.queue: list[Queued] = []
         self.problems: list[Problem] = []
         self.left = 0
+        self.also: Collection[str] = ()  # further channels (Slack), beside ``channel``
+        self.also_queued = 0  # outside mail.max_per_run
 
     def change(self, changes: Sequence[StatusChange]) -> None:
         for change in changes:
@@ -314,7 +328,7 @@ class _Planner:
 
     def take(self, queued: Queued) -> bool:
         """Queue ``queued`` if the budget has room and ``refuse`` lets it go."""
-        if len(self.queue) >= self.config.mail.max_per_run:
+        if len(self.queue) - self.also_queued >= self.config.mail.max_per_run:
             self.left += 1
             return False
         reason = self.refuse(queued.message)
@@ -368,6 +382,7 @@ class _Planner:
                     # Written straight with its mark: the mark precedes the send.
                     row.update(effect_cells(step.mark, queued, self.at))
                     pairing = effect_pairing(step.mark, pairing, queued, self.at)
+                    pairing = self.also_intro(pairing, row)
             self.new_rows.append(row)
             self.pairings[pid] = pairing
 
@@ -385,6 +400,7 @@ class _Planner:
             queued = self.intro(pairing, step)
             if self.take(queued):
                 self.mark(queued)
+                self.also_intro(pairing)
 
     def reminders(self, due: Sequence[ReminderDue]) -> None:
         step = step_for(Kind.REMINDER, self.channel)
@@ -401,6 +417,70 @@ class _Planner:
             queued = Queued(message, step, before=reminder.pairing)
             if self.take(queued):
                 self.mark(queued)
+                self.also_reminder(message)
+
+    # --- further channels (Slack) ------------------------------------------------
+    # A Slack message is ledgered in its own cells (DELIVERY_STEPS), never the
+    # Status, and is outside mail.max_per_run: it goes with its email.
+
+    def add(self, queued: Queued) -> bool:
+        reason = self.refuse(queued.message)
+        if reason is not None:
+            pairing = queued.message.pairing
+            self.problems.append(
+                Problem(
+                    tab=self.config.workbook.tab_title(PAIRINGS),
+                    row=(pairing.row or None) if pairing is not None else None,
+                    column=PC.PAIRING_ID.value,
+                    value=queued.pairing_id,
+                    problem=reason,
+                )
+            )
+            return False
+        self.queue.append(queued)
+        self.also_queued += 1
+        return True
+
+    def also_intro(self, pairing: Pairing, row: dict[str, str] | None = None) -> Pairing:
+        """Queue the Slack intro of ``pairing`` unless its cells already ledger one.
+
+        ``row``: a new row, written straight with the mark; else the mark goes
+        in the first write. Returns the pairing as the mark leaves it.
+        """
+        if SLACK not in self.also:
+            return pairing
+        step = step_for(Kind.INTRO, SLACK)
+        current = pairing if row is not None else self.pairings[pairing.pairing_id]
+        if not all(_is_empty(getattr(current, _FIELDS[c])) for c in step.mark.expect_empty):
+            return pairing
+        message = dataclasses.replace(self.intro(pairing, step).message, channel=SLACK)
+        queued = Queued(message, step, before=current)
+        if not self.add(queued):
+            return pairing
+        if row is None:
+            self.mark(queued)
+            return self.pairings[pairing.pairing_id]
+        row.update(effect_cells(step.mark, queued, self.at))
+        return effect_pairing(step.mark, current, queued, self.at)
+
+    def slack_catch_up(self) -> None:
+        """Slack intros of pairings introduced by email whose Slack intro is still to post
+        (given back after a certain failure, or Slack turned on since)."""
+        for pairing in list(self.pairings.values()):
+            introduced = pairing.status in (Status.AWAITING_CONTACT, Status.CONTACT_OVERDUE)
+            if introduced and pairing.pairing_id in self.as_read:
+                self.also_intro(pairing)
+
+    def also_reminder(self, email: OutgoingMessage) -> None:
+        pairing = email.pairing
+        if SLACK not in self.also or not self.config.slack.reminders or pairing is None:
+            return
+        if not pairing.slack_intro_link or pairing.slack_reminders_sent >= email.number:
+            return  # no group DM to post in, or this one is ledgered already
+        step = step_for(Kind.REMINDER, SLACK)
+        queued = Queued(dataclasses.replace(email, channel=SLACK), step, before=pairing)
+        if self.add(queued):
+            self.mark(queued)
 
 
 def plan_run(
@@ -412,6 +492,7 @@ def plan_run(
     now: datetime,
     refuse: Refuse | None = None,
     channel: str = EMAIL,
+    also: Collection[str] = (),
 ) -> RunPlan:
     """Plan the steps of one command (see the module docstring).
 
@@ -421,6 +502,7 @@ def plan_run(
     at = Moment(now, calendar.local_date(now), config.schedule.zone)
     status = plan_status(programme.pairings, now=now, schedule=config.schedule, calendar=calendar)
     planner = _Planner(programme, config, at, refuse or (lambda _message: None), channel)
+    planner.also = also
     # Status first: it frees no places (only staff do), but a stale "Sending
     # intro" must become "Check intro" before intros are chosen.
     changes = _changes_for(status, steps)
@@ -432,6 +514,7 @@ def plan_run(
         planner.propose(match.proposals, introduce="intro" in steps)
     if "intro" in steps:
         planner.intros()
+        planner.slack_catch_up()
     if "status" in steps:
         planner.reminders(status.reminders)
     return RunPlan(

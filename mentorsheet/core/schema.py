@@ -41,6 +41,7 @@ class MenteeColumn(StrEnum):
     SKILLS_WANTED = "Skills wanted"
     REQUESTED_ON = "Requested on"
     NOTES = "Notes"
+    SLACK = "Slack"
 
 
 class PairingColumn(StrEnum):
@@ -59,6 +60,9 @@ class PairingColumn(StrEnum):
     CONTACT_MADE_ON = "Contact made on"
     REMINDERS_SENT = "Reminders sent"
     LAST_REMINDER_ON = "Last reminder on"
+    SLACK_INTRO_SENT_ON = "Slack intro sent on"
+    SLACK_INTRO_LINK = "Slack intro link"
+    SLACK_REMINDERS_SENT = "Slack reminders sent"
     NOTES = "Notes"
 
 
@@ -87,6 +91,10 @@ class RunColumn(StrEnum):
 # they compare and hash as their header text, so they key the same dicts.
 PC = PairingColumn
 
+# The Pairings columns of the Slack channel: optional, so a workbook without
+# them runs as before with Slack off.
+SLACK_COLUMNS: Final = (PC.SLACK_INTRO_SENT_ON, PC.SLACK_INTRO_LINK, PC.SLACK_REMINDERS_SENT)
+
 COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     MENTORS: tuple(MentorColumn),
     MENTEES: tuple(MenteeColumn),
@@ -106,7 +114,8 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
         MentorColumn.ACTIVE,
     ),
     MENTEES: (MenteeColumn.NAME, MenteeColumn.EMAIL, MenteeColumn.ROUTE),
-    PAIRINGS: tuple(c for c in PairingColumn if c is not PC.NOTES),  # mentorsheet writes them
+    # mentorsheet writes them; the Slack ones only with [slack] on (init adds them)
+    PAIRINGS: tuple(c for c in PairingColumn if c is not PC.NOTES and c not in SLACK_COLUMNS),
     PROBLEMS: COLUMNS[PROBLEMS],
     RUNS: tuple(c for c in RunColumn if c is not RunColumn.DIGEST),
 }
@@ -118,6 +127,7 @@ STAFF_PAIRING_COLUMNS: Final = (PC.STATUS, PC.CONTACT_MADE_ON, PC.NOTES)
 # (Contact made on, Notes); Status is shared and only moved along the lifecycle.
 MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
     {PC.STATUS, PC.INTRO_SENT_ON, PC.INTRO_MESSAGE_ID, PC.REMINDERS_SENT, PC.LAST_REMINDER_ON}
+    | set(SLACK_COLUMNS)
 )
 
 

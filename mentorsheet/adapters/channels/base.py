@@ -28,6 +28,7 @@ class Preview:
     cc: str
     subject: str
     first_lines: str
+    channel: str = "email"  # the channel's name
 
 
 @dataclass(frozen=True)

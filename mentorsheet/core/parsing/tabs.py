@@ -120,6 +120,7 @@ def read_mentees(
                 route=route,
                 skills_wanted=skills.split(row.text(MenteeColumn.SKILLS_WANTED)),
                 requested_on=requested_on,
+                slack=row.value(MenteeColumn.SLACK),
             )
         if email is not None:
             entries.append((row, email, mentee))
@@ -206,6 +207,9 @@ def read_pairings(
                 contact_made_on=contact_made_on,
                 reminders_sent=reminders_sent,
                 last_reminder_on=last_reminder_on,
+                slack_intro_sent_on=row.value(PC.SLACK_INTRO_SENT_ON),
+                slack_intro_link=row.value(PC.SLACK_INTRO_LINK),
+                slack_reminders_sent=row.read(PC.SLACK_REMINDERS_SENT, parse_reminders_sent) or 0,
             )
         else:
             held[row.number] = HeldPlace(

@@ -62,7 +62,11 @@ def template_names() -> list[str]:
         template_name(email, part)
         for email in EMAILS
         for part in (*REQUIRED_PARTS, *OPTIONAL_PARTS)
-    ]
+    ] + list(OTHER_CHANNEL_TEMPLATES)
+
+
+# The Slack channel's templates (adapters/channels/slack), copied and overridden alike.
+OTHER_CHANNEL_TEMPLATES = ("intro.slack.j2", "reminder.slack.j2")
 
 
 def overridden_templates(folder: Path | None) -> list[str]:
@@ -251,6 +255,19 @@ class Composer:
         if optional and self._is_blank(name):
             return None  # an empty override: this email goes as plain text only
         return template
+
+    def render_named(self, name: str, context: Mapping[str, Any]) -> str:
+        """Render one template by file name (the override, or the packaged one), e.g. a
+        Slack channel's ``intro.slack.j2``."""
+        try:
+            template = self._env.get_template(name)
+        except TemplateNotFound:
+            raise TemplateError(
+                f"template {name} is missing from the installed package: reinstall mentorsheet"
+            ) from None
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template {name}, line {exc.lineno}: {exc.message}") from None
+        return _render(template, context)
 
     def _is_blank(self, name: str) -> bool:
         loader = self._env.loader
@@ -510,3 +527,32 @@ def _template_line(exc: BaseException, filename: str | None) -> int | None:
         if filename is not None and frame.f_code.co_filename == filename:
             line = lineno
     return line
+
+
+# --- for other channels' templates (Slack) ------------------------------------------
+
+
+def intro_values(
+    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
+) -> dict[str, Any]:
+    """The variables of the intro templates, for a channel that renders its own."""
+    return _intro_context(mail, pairing, mentor, mentee)
+
+
+def reminder_values(
+    mail: MailConfig,
+    pairing: Pairing,
+    mentor: Mentor | None,
+    *,
+    number: int,
+    business_days_waited: int,
+) -> dict[str, Any]:
+    """The variables of the reminder templates, for a channel that renders its own."""
+    return _reminder_context(
+        mail, pairing, mentor, number=number, business_days_waited=business_days_waited
+    )
+
+
+def sample_values(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
+    """Full and minimal sample variables per email, as ``Composer.check`` renders them."""
+    return _sample_contexts(mail)

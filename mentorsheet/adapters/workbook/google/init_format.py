@@ -43,7 +43,15 @@ from mentorsheet.adapters.workbook.layout import (
     layout_of,
 )
 from mentorsheet.config import WorkbookConfig
-from mentorsheet.core.schema import COLUMNS, PAIRINGS, PROBLEMS, RUNS, STAFF_PAIRING_COLUMNS, TABS
+from mentorsheet.core.schema import (
+    COLUMNS,
+    PAIRINGS,
+    PROBLEMS,
+    RUNS,
+    SLACK_COLUMNS,
+    STAFF_PAIRING_COLUMNS,
+    TABS,
+)
 from mentorsheet.core.statuses import STATUS_COLOURS
 
 INIT_FIELDS: Final = (
@@ -57,8 +65,12 @@ INIT_CELLS_FIELDS: Final = (
 )
 
 # mentorsheet's own columns: protected with a warning (staff can still edit after a prompt).
+# Not the Slack channel's: staff settle its checks in those cells, and a sheet
+# without Slack keeps the protections it had.
 PROTECTED_PAIRINGS_COLUMNS: Final = tuple(
-    column for column in COLUMNS[PAIRINGS] if column not in STAFF_PAIRING_COLUMNS
+    column
+    for column in COLUMNS[PAIRINGS]
+    if column not in STAFF_PAIRING_COLUMNS and column not in SLACK_COLUMNS
 )
 WHOLE_TAB_PROTECTED: Final = (PROBLEMS, RUNS)
 
