@@ -358,8 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Starting over includes the demo's sent mail: the outbox never overwrites a
         # message, so old files would make today's sends look doubtful.
         outbox = Path(config.mail.outbox_dir)
-        for sent in outbox.glob("*.eml") if outbox.is_dir() else ():
-            sent.unlink()
+        for sent in outbox.iterdir() if outbox.is_dir() else ():
+            if sent.is_file() and sent.name.endswith((".eml", ".slack.json")):
+                sent.unlink()
     calendar = BusinessCalendar.from_config(config.schedule)
     build_demo_workbook(path, config, today=calendar.local_date(datetime.now(UTC)))
     print(f"Built demo workbook {path}")
