@@ -197,7 +197,7 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
             "Chen Li|chen@example.net",
             ada,
             {PC.ROUTE: "Academy"},
-            {PC.WHY: "Shares python (1 of 1 skills wanted). Academy applicant."},
+            {PC.WHY: "Shares python (1 of 1 skill wanted). Academy applicant."},
         ),
         row(
             "D-REJECTED",
