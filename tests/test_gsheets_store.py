@@ -869,7 +869,8 @@ def test_init_creates_tabs_with_formatting_and_is_idempotent() -> None:
     }
     assert coloured == {s.value for s in Status}
     protected = fake.tab(PAIRINGS).protected_ranges
-    assert len(protected) == 13
+    # Every Pairings column but the three staff edit (Replaces and Closing email included).
+    assert len(protected) == len(COLUMNS[PAIRINGS]) - 3 == 15
     assert all(p["warningOnly"] for p in protected)
     assert "Status" not in " ".join(p["description"] for p in protected)
     assert [p["range"] for p in fake.tab(RUNS).protected_ranges] == [
@@ -898,7 +899,7 @@ def test_init_completes_existing_tabs_without_touching_their_data() -> None:
             "Staff",
             "Calendly link",
             "Slack",
-            *["Notes"],
+            *["Notes", "Paused until"],
         ],
         ["Ada"],
     ]

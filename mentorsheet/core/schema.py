@@ -32,6 +32,7 @@ class MentorColumn(StrEnum):
     SLACK = "Slack"
     ACTIVE = "Active"
     NOTES = "Notes"
+    PAUSED_UNTIL = "Paused until"  # no new mentees and no reminders before this date
 
 
 class MenteeColumn(StrEnum):
@@ -41,6 +42,7 @@ class MenteeColumn(StrEnum):
     SKILLS_WANTED = "Skills wanted"
     REQUESTED_ON = "Requested on"
     NOTES = "Notes"
+    PAUSED_UNTIL = "Paused until"  # not matched before this date
 
 
 class PairingColumn(StrEnum):
@@ -60,6 +62,11 @@ class PairingColumn(StrEnum):
     REMINDERS_SENT = "Reminders sent"
     LAST_REMINDER_ON = "Last reminder on"
     NOTES = "Notes"
+    # Added after the first release, so optional (init adds them): the Re-pair
+    # pairing a new row replaces, and the ledger of the message that closes a
+    # pairing (core/endings explains its values).
+    REPLACES = "Replaces"
+    CLOSING_EMAIL = "Closing email"
 
 
 class ProblemColumn(StrEnum):
@@ -106,7 +113,8 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
         MentorColumn.ACTIVE,
     ),
     MENTEES: (MenteeColumn.NAME, MenteeColumn.EMAIL, MenteeColumn.ROUTE),
-    PAIRINGS: tuple(c for c in PairingColumn if c is not PC.NOTES),  # mentorsheet writes them
+    # mentorsheet writes them; the later additions are optional so older workbooks still run.
+    PAIRINGS: tuple(c for c in PairingColumn if c not in (PC.NOTES, PC.REPLACES, PC.CLOSING_EMAIL)),
     PROBLEMS: COLUMNS[PROBLEMS],
     RUNS: tuple(c for c in RunColumn if c is not RunColumn.DIGEST),
 }
@@ -117,7 +125,14 @@ STAFF_PAIRING_COLUMNS: Final = (PC.STATUS, PC.CONTACT_MADE_ON, PC.NOTES)
 # Pairings cells mentorsheet may write on an existing row. Staff own the rest
 # (Contact made on, Notes); Status is shared and only moved along the lifecycle.
 MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
-    {PC.STATUS, PC.INTRO_SENT_ON, PC.INTRO_MESSAGE_ID, PC.REMINDERS_SENT, PC.LAST_REMINDER_ON}
+    {
+        PC.STATUS,
+        PC.INTRO_SENT_ON,
+        PC.INTRO_MESSAGE_ID,
+        PC.REMINDERS_SENT,
+        PC.LAST_REMINDER_ON,
+        PC.CLOSING_EMAIL,
+    }
 )
 
 
@@ -130,6 +145,7 @@ class Status(StrEnum):
     AWAITING_CONTACT = "Awaiting contact"
     CONTACT_OVERDUE = "Contact overdue"
     IN_CONTACT = "In contact"
+    RE_PAIR = "Re-pair"
     ENDED = "Ended"
 
 
