@@ -45,6 +45,7 @@ from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
+from mentorsheet.core.pauses import returning_soon
 from mentorsheet.core.plan import (
     DigestPlan,
     Moment,
@@ -332,6 +333,7 @@ class Runner:
             match=plan.match,
             problems=run.problems(),
             markers=programme.markers,
+            returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
         )
         queued = run.digest.queued
         if queued is None:

@@ -14,9 +14,12 @@ caller may pass ``refuse``, asked about each message in queue order while
 the budget lasts: a message it refuses (one that cannot be written, say) is
 reported on Problems and left alone, and takes no place in the budget.
 
-The budget is ``mail.max_per_run``, shared by intros and reminders: new
+The budget is ``mail.max_per_run``, shared by every message: new
 auto-approved pairings first, then Approved rows oldest first, then
-reminders. Every message beyond it counts as left for the next run.
+reminders, then the notes to re-paired mentors and the closing emails
+(:mod:`mentorsheet.core.endings`). Every message beyond it counts as left
+for the next run. A new proposal for a re-paired mentee records the pairing
+it replaces (``Replaces``).
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from typing import Any
 
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary, build_digest, digest_due
+from mentorsheet.core.endings import DUE, closings_due, notes_due, replacements, to_arm
 from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
 from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
+    LEDGER_TEXT,
     DeliveryStep,
     Effect,
     Kind,
@@ -50,9 +55,11 @@ from mentorsheet.core.model import (
     Programme,
     Proposal,
     ReminderDue,
+    Returning,
     StatusChange,
     StatusPlan,
 )
+from mentorsheet.core.pauses import paused_mentors
 from mentorsheet.core.schema import PAIRINGS, PC, PairingColumn, Status
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
@@ -64,6 +71,7 @@ _FIELDS: Mapping[PairingColumn, str] = {
     PC.INTRO_MESSAGE_ID: "intro_message_id",
     PC.REMINDERS_SENT: "reminders_sent",
     PC.LAST_REMINDER_ON: "last_reminder_on",
+    PC.CLOSING_EMAIL: "closing_email",
 }
 
 
@@ -146,6 +154,8 @@ class Queued:
 def _value(
     source: Source, column: PairingColumn | None, queued: Queued, at: Moment, message_id: str
 ) -> object:
+    if source in LEDGER_TEXT:
+        return LEDGER_TEXT[source]
     if source is Source.NOW:
         return at.now
     if source is Source.TODAY:
@@ -296,6 +306,8 @@ class _Planner:
         self.pairings = dict(self.as_read)
         self.mentors = {m.email: m for m in programme.mentors}
         self.mentees = {m.email: m for m in programme.mentees}
+        self.columns = programme.pairing_columns
+        self.replacements = replacements(programme.pairings)
         self.ledger = CellLedger()
         self.new_rows: list[dict[str, str]] = []
         self.queue: list[Queued] = []
@@ -359,6 +371,10 @@ class _Planner:
             taken.add(pid)
             pairing = _pairing_from_proposal(proposal, pid, status, self.at.today)
             row = _proposal_row(proposal, pid, status, self.at.today)
+            replaces = self.replacements.get(proposal.mentee.email, "")
+            if replaces:
+                row[PC.REPLACES] = replaces
+                pairing = dataclasses.replace(pairing, replaces=replaces)
             if introduce and status is step.picks:
                 queued = self.intro(pairing, step)
                 if self.take(queued):
@@ -399,6 +415,38 @@ class _Planner:
             if self.take(queued):
                 self.mark(queued)
 
+    def endings(self) -> None:
+        """The re-paired mentors' notes, then the closing emails (core/endings)."""
+        rows = list(self.as_read.values())
+        due = [(Kind.REPAIR_NOTE, notes_due(rows, columns=self.columns))]
+        if self.config.mail.closing_email:
+            due.append((Kind.CLOSING, closings_due(rows, columns=self.columns)))
+        for kind, pairings in due:
+            step = step_for(kind, self.channel)
+            for pairing in pairings:
+                message = OutgoingMessage(
+                    kind,
+                    self.channel,
+                    self.at.now,
+                    pairing=pairing,
+                    mentor=self.mentors.get(pairing.mentor_email),
+                    mentee=self.mentees.get(pairing.mentee_email),
+                )
+                queued = Queued(message, step, before=pairing)
+                if self.take(queued):
+                    self.mark(queued)
+
+    def arm(self) -> None:
+        """Arm the closing email of every pairing under way (core/endings says why)."""
+        if not self.config.mail.closing_email:
+            return
+        for pairing in to_arm(self.pairings.values(), columns=self.columns):
+            pid = pairing.pairing_id
+            if pid in self.as_read:
+                expect = self.as_read[pid].status.value
+                self.ledger.add(CellUpdate(pid, {PC.CLOSING_EMAIL: DUE}, expect))
+                self.pairings[pid] = dataclasses.replace(pairing, closing_email=DUE)
+
 
 def plan_run(
     programme: Programme,
@@ -416,7 +464,14 @@ def plan_run(
     delivery step in :data:`~mentorsheet.core.messages.DELIVERY_STEPS`.
     """
     at = Moment(now, calendar.local_date(now), config.schedule.zone)
-    status = plan_status(programme.pairings, now=now, schedule=config.schedule, calendar=calendar)
+    # A paused mentor gets no reminders (core/pauses).
+    status = plan_status(
+        programme.pairings,
+        now=now,
+        schedule=config.schedule,
+        calendar=calendar,
+        paused=paused_mentors(programme.mentors, at.today),
+    )
     planner = _Planner(programme, config, at, refuse or (lambda _message: None), channel)
     # Status first: it frees no places (only staff do), but a stale "Sending
     # intro" must become "Check intro" before intros are chosen.
@@ -431,6 +486,8 @@ def plan_run(
         planner.intros()
     if "status" in steps:
         planner.reminders(status.reminders)
+        planner.endings()
+        planner.arm()
     return RunPlan(
         status=status,
         changes=changes,
@@ -487,10 +544,16 @@ def plan_digest(
     problems: Sequence[Problem],
     markers: Mapping[str, str],
     channel: str = EMAIL,
+    returning: Sequence[Returning] = (),
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
-        day=at.today, pairings=pairings, plan=status, match=match, problems=problems
+        day=at.today,
+        pairings=pairings,
+        plan=status,
+        match=match,
+        problems=problems,
+        returning=returning,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):
