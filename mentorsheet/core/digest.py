@@ -39,8 +39,8 @@ CHECK_INTRO_NOTE = (
     "or Approved (send it again)"
 )
 CHECK_CLOSING_NOTE = (
-    "check the Sent folder, then write the date it went in Closing email, "
-    "or clear that cell to send it again"
+    "check the Sent folder, then write in Closing email the date it went, "
+    "or due when Ended to send it again"
 )
 
 

@@ -17,7 +17,7 @@ is closed by one message at most:
 ``sending``            written just *before* sending; never left behind on success
 a date and time        sent then
 ``check the Sent       it may have gone out: a person looks, writes the date it went,
-folder``               or clears the cell to have it sent again (never sent twice)
+folder``               or ``due when Ended`` to have it sent again (never sent twice)
 anything else          staff's own words ("no", say): nothing is sent
 =====================  ==============================================================
 

@@ -73,6 +73,7 @@ _FIELDS: Mapping[PairingColumn, str] = {
     PC.LAST_REMINDER_ON: "last_reminder_on",
     PC.CLOSING_EMAIL: "closing_email",
 }
+_TEXT_FIELDS = frozenset({PC.CLOSING_EMAIL})
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,9 @@ def effect_pairing(
     if effect.status is not None:
         changes["status"] = effect.status
     for column, source in effect.cells:
-        changes[_FIELDS[column]] = _value(source, column, queued, at, message_id)
+        value = _value(source, column, queued, at, message_id)
+        # A ledger cell kept as text (the closing email's) is held as the cell reads.
+        changes[_FIELDS[column]] = _text(value, at) if column in _TEXT_FIELDS else value
     return dataclasses.replace(pairing, **changes) if changes else pairing
 
 
