@@ -11,15 +11,21 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mentorsheet.config import Config, load_config
 from mentorsheet.core.digest import EXHAUSTED_NOTE, build_digest, render_text
 from mentorsheet.core.endings import Closing, closing_state, replacements
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import Kind, step_for
 from mentorsheet.core.model import MatchResult, Mentee, Mentor, Pairing, Programme, StatusPlan
+from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.pauses import returning_soon
 from mentorsheet.core.plan import Moment, RunPlan, plan_run, settle
 from mentorsheet.core.schema import COLUMNS, PAIRINGS, PC, Route, Status
+from tests.test_parsing import TODAY as PARSE_DAY
+from tests.test_parsing import workbook
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 2)
@@ -361,3 +367,140 @@ def test_who_is_back_within_the_week() -> None:
     text = render_text(busy)
     assert "Back from a pause this week (2)" in text
     assert "Sam <sam@example.net> (mentee): back on Tuesday 3 November 2026" in text
+
+
+# --- reading the new columns -----------------------------------------------------------------
+
+
+def test_the_new_columns_are_read_and_an_unreadable_pause_is_reported() -> None:
+    raw = workbook(
+        mentors=[
+            {
+                "Name": "Ada",
+                "Email": "ada@example.org",
+                "Skills": "python",
+                "Capacity": "1",
+                "Active": "yes",
+                "Paused until": "3 Dec 2026",
+            },
+            {
+                "Name": "Grace",
+                "Email": "grace@example.org",
+                "Skills": "python",
+                "Capacity": "1",
+                "Active": "yes",
+                "Paused until": "soon",
+            },
+        ],
+        mentees=[
+            {
+                "Name": "Sam",
+                "Email": "sam@example.net",
+                "Route": "Academy",
+                "Paused until": "2026-12-01",
+            }
+        ],
+        pairings=[
+            {
+                "Pairing ID": "P-1",
+                "Status": "re-pair",
+                "Mentee": "Sam",
+                "Mentee email": "sam@example.net",
+                "Mentor": "Ada",
+                "Mentor email": "ada@example.org",
+                "Replaces": "P-0",
+                "Closing email": " Due when ended ",
+            }
+        ],
+    )
+    programme = parse_workbook(raw, config(), today=PARSE_DAY)
+    ada, grace = programme.mentors
+    assert ada.paused_until == date(2026, 12, 3)
+    assert grace.paused_until == date.max  # unreadable: paused until it is fixed
+    [problem] = programme.problems
+    assert (problem.tab, problem.row, problem.column, problem.value) == (
+        "Mentors",
+        3,
+        "Paused until",
+        "soon",
+    )
+    assert programme.mentees[0].paused_until == date(2026, 12, 1)
+    [row] = programme.pairings
+    assert (row.status, row.replaces) == (Status.RE_PAIR, "P-0")
+    assert closing_state(row.closing_email) is Closing.DUE
+    assert {PC.REPLACES, PC.CLOSING_EMAIL} <= programme.pairing_columns
+
+
+def test_a_re_pair_without_the_ledger_column_is_a_problem_not_a_silent_skip() -> None:
+    result = plan([pairing("P-1", Status.RE_PAIR)], columns=WITHOUT_LEDGER)
+    assert result.queue == ()
+    [problem] = result.problems
+    assert (problem.column, problem.value) == ("Status", "Re-pair")
+    assert "run mentorsheet init to add it" in problem.problem
+
+
+# --- properties ------------------------------------------------------------------------------
+
+CELLS = st.sampled_from(
+    ["", "due when Ended", "sending", "check the Sent folder", "no", "2026-10-09"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(list(Status)), CELLS, st.booleans()), max_size=10),
+    budget=st.integers(0, 6),
+    closing=st.booleans(),
+)
+def test_endings_properties(
+    rows: list[tuple[Status, str, bool]], budget: int, closing: bool
+) -> None:
+    mentors = [person(f"m{n}") for n in range(len(rows))]
+    pairings = [
+        pairing(
+            f"P-{n}",
+            status,
+            f"m{n}",
+            mentee_email=f"e{n}@example.net",
+            closing_email=cell,
+            intro_sent_on=INTRO if introduced else None,
+        )
+        for n, (status, cell, introduced) in enumerate(rows)
+    ]
+    cfg = config(mail={"max_per_run": budget, "closing_email": closing})
+    result = plan(
+        pairings, mentors=mentors or [person("ada")], cfg=cfg, steps=frozenset({"status"})
+    )
+    by_id = {p.pairing_id: p for p in pairings}
+    assert len(result.queue) <= budget
+    for queued in result.queue:
+        row = by_id[queued.pairing_id]
+        if queued.message.kind is Kind.CLOSING:
+            # Only an armed, introduced Ended row, and only with closing emails on.
+            assert closing and row.status is Status.ENDED and row.intro_sent_on is not None
+            assert closing_state(row.closing_email) is Closing.DUE
+        elif queued.message.kind is Kind.REPAIR_NOTE:
+            assert row.status is Status.RE_PAIR and row.intro_sent_on is not None
+            assert closing_state(row.closing_email) in (Closing.BLANK, Closing.DUE)
+    for update in result.marks:
+        row = by_id[update.pairing_id]
+        assert update.expect_status == row.status.value
+        cell = update.values.get(PC.CLOSING_EMAIL)
+        if cell == "sending":  # a mark: its message is queued
+            assert update.pairing_id in {q.pairing_id for q in result.queue}
+        elif cell is not None:  # arming: under way, introduced, blank, closing emails on
+            assert cell == "due when Ended" and closing
+            assert row.status in (
+                Status.AWAITING_CONTACT,
+                Status.CONTACT_OVERDUE,
+                Status.IN_CONTACT,
+            )
+            assert row.intro_sent_on is not None and row.closing_email == ""
+    # Doubt and done are final: never queued again.
+    done = {Closing.SENDING, Closing.CHECK, Closing.DONE}
+    assert not {
+        q.pairing_id
+        for q in result.queue
+        if q.message.kind in (Kind.CLOSING, Kind.REPAIR_NOTE)
+        and closing_state(by_id[q.pairing_id].closing_email) in done
+    }

@@ -48,7 +48,7 @@ from datetime import date
 from enum import Enum
 from typing import Final
 
-from mentorsheet.core.model import Pairing
+from mentorsheet.core.model import Pairing, Problem
 from mentorsheet.core.schema import PC, Status, header_key
 from mentorsheet.core.statuses import under_way
 
@@ -119,6 +119,25 @@ def notes_due(pairings: Iterable[Pairing], *, columns: Collection[str]) -> list[
         if p.status is Status.RE_PAIR
         and _introduced(p)
         and closing_state(p.closing_email) in (Closing.BLANK, Closing.DUE)
+    ]
+
+
+NO_LEDGER: Final = (
+    "the old mentor was not told of this Re-pair: the Pairings tab has no Closing email "
+    "column to record it in; run mentorsheet init to add it"
+)
+
+
+def untold_problems(
+    pairings: Iterable[Pairing], *, columns: Collection[str], tab: str
+) -> list[Problem]:
+    """Re-pair rows whose note cannot go for want of the column: a problem for staff."""
+    if PC.CLOSING_EMAIL in columns:
+        return []
+    return [
+        Problem(tab, p.row or None, PC.STATUS.value, p.status.value, NO_LEDGER)
+        for p in pairings
+        if p.status is Status.RE_PAIR and _introduced(p)
     ]
 
 

@@ -34,7 +34,14 @@ from typing import Any
 
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary, build_digest, digest_due
-from mentorsheet.core.endings import DUE, closings_due, notes_due, replacements, to_arm
+from mentorsheet.core.endings import (
+    DUE,
+    closings_due,
+    notes_due,
+    replacements,
+    to_arm,
+    untold_problems,
+)
 from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
 from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.messages import (
@@ -355,8 +362,9 @@ class _Planner:
         self.pairings[pid] = effect_pairing(queued.step.mark, self.pairings[pid], queued, self.at)
 
     def intro(self, pairing: Pairing, step: DeliveryStep) -> Queued:
+        """The message of ``step`` about ``pairing``: its intro, or a closing message."""
         message = OutgoingMessage(
-            Kind.INTRO,
+            step.kind,
             self.channel,
             self.at.now,
             pairing=pairing,
@@ -421,21 +429,15 @@ class _Planner:
     def endings(self) -> None:
         """The re-paired mentors' notes, then the closing emails (core/endings)."""
         rows = list(self.as_read.values())
+        tab = self.config.workbook.tab_title(PAIRINGS)
+        self.problems.extend(untold_problems(rows, columns=self.columns, tab=tab))
         due = [(Kind.REPAIR_NOTE, notes_due(rows, columns=self.columns))]
         if self.config.mail.closing_email:
             due.append((Kind.CLOSING, closings_due(rows, columns=self.columns)))
         for kind, pairings in due:
             step = step_for(kind, self.channel)
             for pairing in pairings:
-                message = OutgoingMessage(
-                    kind,
-                    self.channel,
-                    self.at.now,
-                    pairing=pairing,
-                    mentor=self.mentors.get(pairing.mentor_email),
-                    mentee=self.mentees.get(pairing.mentee_email),
-                )
-                queued = Queued(message, step, before=pairing)
+                queued = self.intro(pairing, step)
                 if self.take(queued):
                     self.mark(queued)
 
