@@ -137,6 +137,11 @@ class MailConfig(_Section):
     """How emails name the programme."""
     resources_url: str = ""
     """A link to the programme's resources for mentors (left out of emails when empty)."""
+    closing_email: bool = True
+    """When staff set a pairing to ``Ended``, thank the mentor and mentee once by email (only
+pairings introduced and under way since this feature arrived: see the README)."""
+    feedback_form_url: str = ""
+    """A feedback form linked from the closing email (left out when empty)."""
     templates_dir: Path | None = None
     """A folder of your own versions of the email templates; each template not there comes
 from the packaged defaults (``mentorsheet init --templates DIR`` copies them out to edit)."""

@@ -17,6 +17,7 @@ from mentorsheet.adapters.workbook.contract import (
     WriteOutcome,
 )
 from mentorsheet.app.deliver import Batch, Delivery, send_window
+from mentorsheet.core.effects import Moment, Queued
 from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
@@ -27,7 +28,7 @@ from mentorsheet.core.messages import (
     step_for,
 )
 from mentorsheet.core.model import Pairing, Problem, StatusPlan
-from mentorsheet.core.plan import Moment, Queued, RunPlan, plan_digest
+from mentorsheet.core.plan import RunPlan, plan_digest
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import Status
 from mentorsheet.errors import DeliveryError

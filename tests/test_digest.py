@@ -10,6 +10,7 @@ from rich.console import Console
 
 from mentorsheet.cli.output import render_rich
 from mentorsheet.core.digest import (
+    EXHAUSTED_NOTE,
     DigestSummary,
     build_digest,
     digest_due,
@@ -268,7 +269,10 @@ def test_markdown_has_headings_and_tables() -> None:
     assert set(cells(rows[1])) == {"---"}
     assert cells(rows[2])[0] == "P-2"
     assert cells(rows[2])[3:] == ["3 business days", "1", ""]
-    assert cells(rows[3])[3:] == ["9 business days", "2", "reminders exhausted — please follow up"]
+    assert cells(rows[3])[3:] == ["9 business days", "2", EXHAUSTED_NOTE]
+    assert EXHAUSTED_NOTE.startswith(
+        "reminders exhausted — please follow up, or set Status to Re-pair"
+    )
     problem = table_rows(markdown, "### Workbook problems (1)")
     assert cells(problem[0]) == ["Tab", "Row", "Column", "Value", "Problem"]
     assert cells(problem[2]) == ["Mentors", "5", "Email", "bob@", "not a valid email address"]

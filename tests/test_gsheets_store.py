@@ -20,7 +20,16 @@ from mentorsheet.adapters.workbook.google.store import GoogleSheetsSession, Goog
 from mentorsheet.adapters.workbook.google.tags import TAG_KEY
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
-from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS, Status
+from mentorsheet.core.schema import (
+    COLUMNS,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
+    PROBLEMS,
+    RUNS,
+    SLACK_COLUMNS,
+    Status,
+)
 from mentorsheet.errors import (
     ConfigError,
     RunInProgressError,
@@ -870,7 +879,9 @@ def test_init_creates_tabs_with_formatting_and_is_idempotent() -> None:
     }
     assert coloured == {s.value for s in Status}
     protected = fake.tab(PAIRINGS).protected_ranges
-    assert len(protected) == 13
+    # Every Pairings column but the three staff edit and the three Slack ones (which staff
+    # settle by hand); Replaces and Closing email included.
+    assert len(protected) == len(COLUMNS[PAIRINGS]) - 3 - len(SLACK_COLUMNS) == 15
     assert all(p["warningOnly"] for p in protected)
     assert "Status" not in " ".join(p["description"] for p in protected)
     assert [p["range"] for p in fake.tab(RUNS).protected_ranges] == [
@@ -899,7 +910,7 @@ def test_init_completes_existing_tabs_without_touching_their_data() -> None:
             "Staff",
             "Calendly link",
             "Slack",
-            *["Notes"],
+            *["Notes", "Paused until"],
         ],
         ["Ada"],
     ]

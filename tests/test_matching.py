@@ -100,21 +100,46 @@ class Oracle:
         return Fraction(len(wanted & set(self.mentors[email].skills)), len(wanted))
 
 
+def finished_without_asking_again(who: Mentee, pairings: Sequence[Pairing]) -> bool:
+    """An Ended pairing of theirs proposed on or after their Requested on (undated: always),
+    with no Re-pair of theirs since."""
+    own = [p for p in pairings if p.mentee_email == who.email]
+    for ended in (p for p in own if p.status == Status.ENDED):
+        asked = (
+            ended.proposed_on is not None
+            and who.requested_on is not None
+            and who.requested_on > ended.proposed_on
+        )
+        repaired = any(
+            p.status == Status.RE_PAIR
+            and (
+                p.proposed_on is None
+                or ended.proposed_on is None
+                or p.proposed_on >= ended.proposed_on
+            )
+            for p in own
+        )
+        if not asked and not repaired:
+            return True
+    return False
+
+
 def oracle_for(programme: Programme) -> Oracle:
     holding = [p for p in programme.pairings if p.status not in FREEING_STATUSES]
     used = Counter(p.mentor_email for p in holding)
     free = {m.email: m.capacity - used[m.email] for m in programme.mentors if m.active}
     taken = {p.mentee_email for p in holding}
-    mentees = [m for m in programme.mentees if m.email not in taken]
+    mentees = [
+        m
+        for m in programme.mentees
+        if m.email not in taken and not finished_without_asking_again(m, programme.pairings)
+    ]
     mentees.sort(key=lambda m: (m.requested_on is None, m.requested_on or date.min, m.email))
     return Oracle(
         eligible_mentors={e: f for e, f in free.items() if f > 0},
         eligible_mentees=tuple(mentees),
-        rejected=frozenset(
-            (p.mentee_email, p.mentor_email)
-            for p in programme.pairings
-            if p.status == Status.REJECTED
-        ),
+        # A pair that has existed, in any status, is never proposed again.
+        rejected=frozenset((p.mentee_email, p.mentor_email) for p in programme.pairings),
         mentors={m.email: m for m in programme.mentors},
     )
 
@@ -399,9 +424,15 @@ def test_capacity_zero_and_inactive_mentors_are_never_proposed() -> None:
 
 
 def test_ended_frees_a_place_and_rejected_returns_the_mentee_to_the_pool() -> None:
+    # Ended frees m's place; the mentee who finished is not proposed again (they
+    # did not ask again), and nobody gets the same mentor twice.
     programme = Programme(
         mentors=(mentor("m@example.org", ["go"], 1), mentor("n@example.org", ["go"], 1)),
-        mentees=(mentee("a@example.net", ["go"]), mentee("old@example.net", ["go"])),
+        mentees=(
+            mentee("a@example.net", ["go"]),
+            mentee("old@example.net", ["go"]),
+            mentee("new@example.net", ["go"], requested_on=date(2026, 2, 1)),
+        ),
         pairings=(
             pairing("old@example.net", "m@example.org", Status.ENDED, 2),
             pairing("a@example.net", "m@example.org", Status.REJECTED, 3),
@@ -410,8 +441,9 @@ def test_ended_frees_a_place_and_rejected_returns_the_mentee_to_the_pool() -> No
     result = propose_pairings(programme, today=TODAY)
     assert pairs_of(result) == {
         ("a@example.net", "n@example.org"),
-        ("old@example.net", "m@example.org"),
+        ("new@example.net", "m@example.org"),
     }
+    assert [u.mentee.email for u in result.held_back] == ["old@example.net"]
 
 
 def test_a_rejected_pair_is_not_proposed_again_even_if_it_is_the_only_option() -> None:
@@ -736,8 +768,8 @@ def test_rows_held_out_by_the_parser_still_take_their_place() -> None:
     )
     result = propose_pairings(programme, today=TODAY)
     # One place left (the held row takes the other); the busy mentee is taken;
-    # equal waits, so the tie goes by email.
-    assert [p.mentee.email for p in result.proposals] == ["done@example.net"]
+    # done was paired with m before (on the held row): never the same pair again.
+    assert [p.mentee.email for p in result.proposals] == ["new@example.net"]
 
 
 def test_a_rejection_on_a_held_out_row_still_holds() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentorsheet.config import Config, load_config
+from mentorsheet.core.effects import Moment
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import (
     DELIVERY_STEPS,
@@ -20,13 +21,7 @@ from mentorsheet.core.messages import (
     step_for,
 )
 from mentorsheet.core.model import Mentee, Mentor, Pairing, Problem, Programme
-from mentorsheet.core.plan import (
-    Moment,
-    RunPlan,
-    plan_digest,
-    plan_run,
-    settle,
-)
+from mentorsheet.core.plan import RunPlan, plan_digest, plan_run, settle
 from mentorsheet.core.schema import MENTORSHEET_PAIRING_COLUMNS, PC, Route, Status
 from mentorsheet.core.statuses import may_move
 

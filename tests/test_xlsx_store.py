@@ -596,20 +596,22 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [MENTORS_TITLE, PAIRINGS, MENTEES, OTHER_TAB, PROBLEMS, RUNS]
     assert tuple(cell.value for cell in book[MENTEES][1]) == COLUMNS[MENTEES]
-    assert [cell.value for cell in book[PAIRINGS][1]][-1] == "Notes"
+    assert [cell.value for cell in book[PAIRINGS][1]][-3:] == ["Notes", "Replaces", "Closing email"]
     # "E-mail address" and "Message-ID" are aliases: nothing added for them.
-    assert [cell.value for cell in book[MENTORS_TITLE][1]] == SEED[MENTORS_TITLE][0]
+    mentors_header = [cell.value for cell in book[MENTORS_TITLE][1]]
+    assert mentors_header == [*SEED[MENTORS_TITLE][0], "Paused until"]
     for title, rows in data_before.items():
         for number, row in enumerate(rows[1:], start=2):
             assert [c.value for c in book[title][number]][: len(row)] == row
-    # Mentees headers, Pairings Notes, Problems and Runs created; and, as on Google, the
-    # dropdowns and Status colours the existing tabs lacked.
-    assert len(done) == 8
+    # Mentors Paused until, Mentees headers, Pairings Notes (and the later optional
+    # columns), Problems and Runs created; and, as on Google, the dropdowns and Status
+    # colours the existing tabs lacked.
+    assert len(done) == 9
     assert [line for line in done if "dropdown" in line or "coloured" in line] == [
         f"added a Active dropdown to tab {MENTORS_TITLE!r}",
         "added a Route dropdown to tab 'Mentees'",
         "added a Status dropdown to tab 'Pairings'",
-        "coloured 9 Status value(s) on tab 'Pairings'",
+        f"coloured {len(Status)} Status value(s) on tab 'Pairings'",
     ]
     assert store.init_tabs() == []
 

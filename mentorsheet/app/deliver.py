@@ -42,8 +42,7 @@ from typing import Protocol
 
 from mentorsheet.adapters.channels.base import Channel, Preview, Rendered
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookSession
-from mentorsheet.core.messages import Effect, Kind, Result
-from mentorsheet.core.plan import (
+from mentorsheet.core.effects import (
     CellLedger,
     CellUpdate,
     Moment,
@@ -51,6 +50,7 @@ from mentorsheet.core.plan import (
     effect_marker,
     effect_update,
 )
+from mentorsheet.core.messages import Effect, Kind, Result
 from mentorsheet.errors import DeliveryDeclinedError, DeliveryError
 
 SEND_WINDOW = 0.75  # of the lease: when sending stops, to finish well inside it

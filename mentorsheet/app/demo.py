@@ -2,8 +2,11 @@
 
 Dates are relative to ``today`` so the demo always has something due: an
 Approved pairing to introduce, intros old enough to be overdue, a reminder
-due, a stale ``Sending intro`` from a "crashed" run, and a few bad rows for
-the Problems tab.
+due, a stale ``Sending intro`` from a "crashed" run, a pairing just Ended
+(its closing email goes) beside one that ended before closing emails existed
+(it is sent nothing), a Re-pair (the old mentor's note goes, and the mentee
+gets a new proposal), a mentor back from a pause within the week, and a few
+bad rows for the Problems tab.
 
 Run as ``python -m mentorsheet.app.demo [--config FILE] [--fresh]``.
 """
@@ -21,6 +24,7 @@ import openpyxl
 from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.adapters.workbook.xlsx_format import set_value
 from mentorsheet.config import Config, load_config
+from mentorsheet.core.endings import DUE
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.schema import (
     COLUMNS,
@@ -77,6 +81,7 @@ MENTOR_ROWS: Sequence[dict[MentorColumn, str]] = (
         MC.SKILLS: "maths, k8s",
         MC.CAPACITY: "2",
         MC.ACTIVE: "TRUE",
+        MC.NOTES: "travelling: paused for a few days",
     },
     {
         MC.NAME: "Alan Kay",
@@ -142,6 +147,8 @@ MENTEE_ROWS: Sequence[tuple[str, str, str, str, int]] = (
     ("Kai Berg", "kai@example.net", "Community", "Python", 40),
     ("Lina Ortiz", "lina@example.net", "Community", "maths", 30),
     ("Max Weber", "max@example.net", "Community", "git", 60),
+    ("Nia Brown", "nia@example.net", "Community", "testing", 70),
+    ("Omar Said", "omar@example.net", "Community", "Python", 25),
 )
 
 
@@ -286,7 +293,34 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
                 PC.INTRO_SENT_ON: at_ten(business_days_ago(40)),
                 PC.INTRO_MESSAGE_ID: "<demo-7>",
                 PC.CONTACT_MADE_ON: business_days_ago(38).isoformat(),
-                PC.NOTES: "finished in the spring",
+                PC.NOTES: "finished in the spring, before closing emails: sent nothing",
+            },
+        ),
+        row(
+            "D-FINISHED",
+            Status.ENDED,
+            "Nia Brown|nia@example.net",
+            margaret,
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(30)),
+                PC.INTRO_MESSAGE_ID: "<demo-8>",
+                PC.CONTACT_MADE_ON: business_days_ago(29).isoformat(),
+                PC.CLOSING_EMAIL: DUE,  # armed while under way: thanked once, now
+                PC.NOTES: "staff set Ended yesterday",
+            },
+        ),
+        row(
+            "D-REPAIR",
+            Status.RE_PAIR,
+            "Omar Said|omar@example.net",
+            grace,
+            {
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(12)),
+                PC.INTRO_MESSAGE_ID: "<demo-9>",
+                PC.REMINDERS_SENT: "2",
+                PC.LAST_REMINDER_ON: business_days_ago(4).isoformat(),
+                PC.CLOSING_EMAIL: DUE,
+                PC.NOTES: "Grace never made contact: re-paired",
             },
         ),
     ]
@@ -305,6 +339,8 @@ def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
     XlsxStore(path, config.workbook).init_tabs()
     calendar = BusinessCalendar.from_config(config.schedule)
     book = openpyxl.load_workbook(path)
+    paused = {"katherine@example.org": (today + timedelta(days=4)).isoformat()}
+    mentor_rows = [{**r, MC.PAUSED_UNTIL: paused.get(r[MC.EMAIL], "")} for r in MENTOR_ROWS]
     mentees = [
         {
             MenteeColumn.NAME: name,
@@ -316,7 +352,7 @@ def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
         for name, email, route, skills, days in MENTEE_ROWS
     ]
     for tab, rows in (
-        (MENTORS, [[r.get(column, "") for column in MentorColumn] for r in MENTOR_ROWS]),
+        (MENTORS, [[r.get(column, "") for column in MentorColumn] for r in mentor_rows]),
         (MENTEES, [[r.get(column, "") for column in MenteeColumn] for r in mentees]),
         (
             PAIRINGS,

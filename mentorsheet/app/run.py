@@ -41,20 +41,13 @@ from mentorsheet.app.deliver import (
 )
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
+from mentorsheet.core.effects import Moment, Queued, local_stamp
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import EMAIL, SLACK, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
-from mentorsheet.core.plan import (
-    DigestPlan,
-    Moment,
-    Queued,
-    RunPlan,
-    local_stamp,
-    plan_digest,
-    plan_run,
-    settle,
-)
+from mentorsheet.core.pauses import returning_soon
+from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, settle
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
@@ -356,6 +349,7 @@ class Runner:
             match=plan.match,
             problems=run.problems(),
             markers=programme.markers,
+            returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
         )
         items = []
         queued = run.digest.queued

@@ -110,6 +110,12 @@ def show_report(console: Console, report: RunReport) -> None:
             )
             _table(
                 console,
+                "Not in this round (paused, or finished without asking again)",
+                ["Mentee", "Route", "Why"],
+                [[u.mentee.name, u.mentee.route.value, u.reason] for u in match.held_back],
+            )
+            _table(
+                console,
                 "Skill gaps (recruit mentors for these)",
                 ["Skill", "Wanted by", "Free places"],
                 [[g.skill, str(g.wanted_by), str(g.free_places)] for g in match.skill_gaps],

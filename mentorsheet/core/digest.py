@@ -16,22 +16,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from mentorsheet.core.endings import to_check
 from mentorsheet.core.model import (
     MatchResult,
     OverdueItem,
     Pairing,
     Problem,
+    Returning,
     SkillGap,
     StatusPlan,
     Unpaired,
 )
+from mentorsheet.core.pauses import pause_text
 from mentorsheet.core.schema import PC, MenteeColumn, ProblemColumn, Status
 from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
-EXHAUSTED_NOTE = "reminders exhausted — please follow up"
+EXHAUSTED_NOTE = (
+    "reminders exhausted — please follow up, or set Status to Re-pair to find another mentor"
+)
 CHECK_INTRO_NOTE = (
     "check the Sent folder, then set Status to Awaiting contact (it went) "
     "or Approved (send it again)"
+)
+CHECK_CLOSING_NOTE = (
+    "check the Sent folder, then write in Closing email the date it went, "
+    "or due when Ended to send it again"
 )
 
 
@@ -44,9 +53,11 @@ class DigestSummary:
     unpaired: tuple[Unpaired, ...]
     skill_gaps: tuple[SkillGap, ...]
     problems: tuple[Problem, ...]
+    check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
+    returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
 
     def needs_action(self) -> bool:
-        """False when there is nothing for a person to act on."""
+        """False when there is nothing for a person to act on (a pause ending is news, not work)."""
         return any(
             (
                 self.waiting_approval,
@@ -55,6 +66,7 @@ class DigestSummary:
                 self.unpaired,
                 self.skill_gaps,
                 self.problems,
+                self.check_closing,
             )
         )
 
@@ -66,6 +78,7 @@ def build_digest(
     plan: StatusPlan,
     match: MatchResult,
     problems: Sequence[Problem],
+    returning: Sequence[Returning] = (),
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
 
@@ -98,6 +111,8 @@ def build_digest(
         unpaired=tuple(match.unpaired),
         skill_gaps=tuple(match.skill_gaps),
         problems=tuple(problems),
+        check_closing=to_check(pairings),
+        returning=tuple(returning),
     )
 
 
@@ -142,7 +157,18 @@ def _overdue_note(item: OverdueItem) -> str:
     waited = _plural(item.business_days_waited, "business day")
     reminders = _plural(item.reminders_sent, "reminder")
     note = f"{waited} since the intro, {reminders} sent"
+    if item.mentor_paused_until is not None:
+        note += f"; the mentor is {pause_text(item.mentor_paused_until)} (no reminders)"
     return f"{note}; {EXHAUSTED_NOTE}" if item.reminders_exhausted else note
+
+
+def _overdue_cell(item: OverdueItem) -> str:
+    notes = []
+    if item.mentor_paused_until is not None:
+        notes.append(f"mentor {pause_text(item.mentor_paused_until)}")
+    if item.reminders_exhausted:
+        notes.append(EXHAUSTED_NOTE)
+    return "; ".join(notes)
 
 
 def _row_text(row: int | None) -> str:
@@ -214,7 +240,7 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
                     _person(item.pairing.mentee_name, item.pairing.mentee_email),
                     _plural(item.business_days_waited, "business day"),
                     str(item.reminders_sent),
-                    EXHAUSTED_NOTE if item.reminders_exhausted else "",
+                    _overdue_cell(item),
                 )
                 for item in summary.overdue
             ),
@@ -273,6 +299,43 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
                 (p.tab, _row_text(p.row), p.column, p.value, p.problem) for p in summary.problems
             ),
             tuple(_problem_line(p) for p in summary.problems),
+        ),
+        *_ending_sections(summary),
+    )
+
+
+def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
+    """Closing messages to check, and who is back from a pause this week."""
+    return (
+        Section(
+            "Closing emails to check",
+            "closing emails to check",
+            ("Pairing", PC.STATUS, PC.MENTOR, PC.MENTEE, "What to do"),
+            tuple(
+                (
+                    p.pairing_id,
+                    str(p.status),
+                    _person(p.mentor_name, p.mentor_email),
+                    _person(p.mentee_name, p.mentee_email),
+                    CHECK_CLOSING_NOTE,
+                )
+                for p in summary.check_closing
+            ),
+            tuple(
+                f"{p.pairing_id} ({p.status}): {_person(p.mentor_name, p.mentor_email)} and "
+                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_CLOSING_NOTE}"
+                for p in summary.check_closing
+            ),
+        ),
+        Section(
+            "Back from a pause this week",
+            "back from a pause",
+            ("Who", "Name", "Email", "Back on"),
+            tuple((r.role, r.name, r.email, long_day(r.back_on)) for r in summary.returning),
+            tuple(
+                f"{_person(r.name, r.email)} ({r.role}): back on {long_day(r.back_on)}"
+                for r in summary.returning
+            ),
         ),
     )
 

@@ -20,7 +20,7 @@ Counting business days
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -103,8 +103,12 @@ def plan_status(
     now: datetime,
     schedule: ScheduleConfig,
     calendar: BusinessCalendar,
+    paused: Mapping[str, date] | None = None,
 ) -> StatusPlan:
     """Decide status changes, due reminders and the overdue list for this run.
+
+    ``paused`` maps the email of each mentor paused today to the day they
+    are back: their overdue pairings still show, but get no reminder.
 
     Pass the pairings as read at the start of the run: a ``Sending intro``
     row is then one that an earlier run left behind when it died.
@@ -165,10 +169,12 @@ def plan_status(
             )
             current = dataclasses.replace(pairing, status=Status.CONTACT_OVERDUE)
         sent = current.reminders_sent
-        if _reminder_due(current, today, schedule, calendar):
+        back_on = (paused or {}).get(current.mentor_email)
+        if back_on is None and _reminder_due(current, today, schedule, calendar):
             reminders.append(ReminderDue(current, sent + 1, waited))
             sent += 1
-        overdue.append(OverdueItem(current, waited, sent, sent >= schedule.max_reminders))
+        exhausted = sent >= schedule.max_reminders
+        overdue.append(OverdueItem(current, waited, sent, exhausted, mentor_paused_until=back_on))
     return StatusPlan(tuple(changes), tuple(reminders), tuple(overdue))
 
 

@@ -1,7 +1,8 @@
 """What mentorsheet sends, whatever the channel, and the one table of delivery steps.
 
 An :class:`OutgoingMessage` says what a message *is* -- an introduction, a
-reminder or the staff digest, with the pairing, the people and the numbers
+reminder, a closing email, the note to a re-paired mentor or the staff
+digest, with the pairing, the people and the numbers
 it is about -- and nothing of how it looks: a channel (email today) renders
 it. Its :class:`LedgerKey` (pairing + step + channel, e.g.
 ``P-20261102-1A2B3C/intro/email``) names the one delivery that may happen.
@@ -24,6 +25,7 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Final, Literal
 
+from mentorsheet.core import endings
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import PC, PairingColumn, Status
@@ -32,6 +34,8 @@ from mentorsheet.core.schema import PC, PairingColumn, Status
 class Kind(StrEnum):
     INTRO = "intro"
     REMINDER = "reminder"
+    CLOSING = "closing"  # thanks mentor and mentee when staff set Ended
+    REPAIR_NOTE = "repair-note"  # tells the old mentor of a Re-pair, kindly
     DIGEST = "digest"
 
 
@@ -70,9 +74,9 @@ class OutgoingMessage:
     kind: Kind
     channel: str
     at: datetime  # the moment of the run (an email's Date)
-    pairing: Pairing | None = None  # intro and reminder
+    pairing: Pairing | None = None  # every kind but the digest
     mentor: Mentor | None = None  # as on the Mentors tab, when found there
-    mentee: Mentee | None = None  # intro: as on the Mentees tab, when found there
+    mentee: Mentee | None = None  # as on the Mentees tab, when found there
     number: int = 0  # reminder: its number, 1-based
     business_days_waited: int = 0  # reminder: since the intro
     day: date | None = None  # digest
@@ -109,6 +113,15 @@ class Source(Enum):
     NUMBER = "the reminder's number"
     BEFORE = "the value before the mark (giving the step back)"
     NOTE = "what the channel said when it declined the message"
+    SENDING = "the words of a message being sent"
+    CHECK = "the words of a message that may have gone: a person checks"
+
+
+# The fixed text a Source writes (core/endings explains the closing ledger).
+LEDGER_TEXT: Final[Mapping[Source, str]] = {
+    Source.SENDING: endings.SENDING,
+    Source.CHECK: endings.CHECK,
+}
 
 
 @dataclass(frozen=True)
@@ -194,6 +207,21 @@ DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
             ),
             records_result=False,
             lists_time_skip=True,
+        ),
+        # The closing email and the re-paired mentor's note share one ledger
+        # cell (core/endings): marked "sending", then the moment it went; doubt
+        # leaves "check the Sent folder" for a person, and is never sent again.
+        *(
+            DeliveryStep(
+                kind,
+                EMAIL,
+                picks=status,  # as planned by core/endings, never moved by the step
+                mark=Effect(cells=((PC.CLOSING_EMAIL, Source.SENDING),)),
+                sent=Effect(cells=((PC.CLOSING_EMAIL, Source.NOW),)),
+                doubt=Effect(cells=((PC.CLOSING_EMAIL, Source.CHECK),)),
+                not_sent=Effect(cells=((PC.CLOSING_EMAIL, Source.BEFORE),)),
+            )
+            for kind, status in ((Kind.CLOSING, Status.ENDED), (Kind.REPAIR_NOTE, Status.RE_PAIR))
         ),
         DeliveryStep(
             Kind.DIGEST,

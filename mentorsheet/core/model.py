@@ -40,6 +40,7 @@ class Mentor:
     active: bool
     calendly: str = ""
     slack: str = ""
+    paused_until: date | None = None  # no new mentees and no reminders before this day
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Mentee:
     skills_wanted: tuple[str, ...]
     requested_on: date | None = None
     slack: str = ""
+    paused_until: date | None = None  # not matched before this day
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Pairing:
     slack_intro_sent_on: str | datetime = ""
     slack_intro_link: str = ""  # "<channel>/<ts>" of the intro in the pairing's group DM
     slack_reminders_sent: int = 0
+    replaces: str = ""  # the Pairing ID of the Re-pair pairing this one replaces
+    closing_email: str = ""  # the closing message's ledger cell, as text (core/endings)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ class Programme:
     # Pairings rows held out of ``pairings`` (bad ID, status, email…) that
     # still count for capacity and eligibility: never double-book on a guess.
     held_places: tuple[HeldPlace, ...] = ()
+    # The Pairings columns the tab has (optional ones may be missing): a
+    # message is only planned when its ledger column is there to record it.
+    pairing_columns: frozenset[str] = frozenset()
 
 
 # --- what the pure core decides ------------------------------------------------
@@ -157,6 +164,19 @@ class MatchResult:
     proposals: tuple[Proposal, ...] = ()
     unpaired: tuple[Unpaired, ...] = ()
     skill_gaps: tuple[SkillGap, ...] = ()
+    # Mentees on the tab left out of this round on purpose, and why (paused, or
+    # finished a mentoring without asking again): not "unpaired", nothing to act on.
+    held_back: tuple[Unpaired, ...] = ()
+
+
+@dataclass(frozen=True)
+class Returning:
+    """A mentor or mentee whose pause ends soon (the digest lists them)."""
+
+    role: str  # "mentor" or "mentee"
+    name: str
+    email: str
+    back_on: date
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,7 @@ class OverdueItem:
     business_days_waited: int
     reminders_sent: int
     reminders_exhausted: bool  # max_reminders reached: only staff are told now
+    mentor_paused_until: date | None = None  # no reminders while the mentor is paused
 
 
 @dataclass(frozen=True)

@@ -14,23 +14,42 @@ caller may pass ``refuse``, asked about each message in queue order while
 the budget lasts: a message it refuses (one that cannot be written, say) is
 reported on Problems and left alone, and takes no place in the budget.
 
-The budget is ``mail.max_per_run``, shared by intros and reminders: new
+The budget is ``mail.max_per_run``, shared by every message: new
 auto-approved pairings first, then Approved rows oldest first, then
-reminders. Every message beyond it counts as left for the next run.
+reminders, then the notes to re-paired mentors and the closing emails
+(:mod:`mentorsheet.core.endings`). Every message beyond it counts as left
+for the next run. A new proposal for a re-paired mentee records the pairing
+it replaces (``Replaces``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
-from typing import Any
+from datetime import date, datetime
 
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary, build_digest, digest_due
+from mentorsheet.core.effects import (
+    PAIRING_FIELDS,
+    CellLedger,
+    CellUpdate,
+    Moment,
+    Queued,
+    effect_cells,
+    effect_pairing,
+    effect_update,
+)
+from mentorsheet.core.endings import (
+    DUE,
+    closings_due,
+    notes_due,
+    replacements,
+    to_arm,
+    untold_problems,
+)
 from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
 from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.messages import (
@@ -41,7 +60,6 @@ from mentorsheet.core.messages import (
     Effect,
     Kind,
     OutgoingMessage,
-    Source,
     step_for,
 )
 from mentorsheet.core.model import (
@@ -51,174 +69,14 @@ from mentorsheet.core.model import (
     Programme,
     Proposal,
     ReminderDue,
+    Returning,
     StatusChange,
     StatusPlan,
 )
-from mentorsheet.core.schema import PAIRINGS, PC, PairingColumn, Status
+from mentorsheet.core.pauses import paused_mentors
+from mentorsheet.core.schema import PAIRINGS, PC, Status
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
-
-# The Pairing field each cell a delivery step writes is read back into.
-_FIELDS: Mapping[PairingColumn, str] = {
-    PC.STATUS: "status",
-    PC.INTRO_SENT_ON: "intro_sent_on",
-    PC.INTRO_MESSAGE_ID: "intro_message_id",
-    PC.REMINDERS_SENT: "reminders_sent",
-    PC.LAST_REMINDER_ON: "last_reminder_on",
-    PC.SLACK_INTRO_SENT_ON: "slack_intro_sent_on",
-    PC.SLACK_INTRO_LINK: "slack_intro_link",
-    PC.SLACK_REMINDERS_SENT: "slack_reminders_sent",
-}
-
-
-@dataclass(frozen=True)
-class Moment:
-    """The run's moment: ``now`` and its day in the programme's zone."""
-
-    now: datetime
-    today: date
-    zone: tzinfo
-
-    def stamp(self, moment: datetime) -> str:
-        return local_stamp(moment, self.zone)
-
-
-def local_stamp(moment: datetime, zone: tzinfo) -> str:
-    """A moment as cells hold it: the wall time in the programme's zone, without an offset.
-
-    A spreadsheet date-time has no zone, so the stores write this as a real
-    date-time (:data:`~mentorsheet.core.schema.CELL_KINDS`) and the parser
-    reads it back as local time in the programme's zone. Only the repeated
-    hour when clocks go back reads as its first occurrence.
-    """
-    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class CellUpdate:
-    """Cells to set on the Pairings row of ``pairing_id``, if its Status is still ``expect``."""
-
-    pairing_id: str
-    values: Mapping[str, str]
-    expect_status: str | None = None
-    recheck: bool = False
-
-
-class CellLedger:
-    """Collects cell updates, merged per Pairing ID (the first expectation holds)."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, dict[str, str]] = defaultdict(dict)
-        self._expect: dict[str, str | None] = {}
-        self._recheck: set[str] = set()
-
-    def add(self, update: CellUpdate) -> None:
-        pid = update.pairing_id
-        self._values[pid].update(update.values)
-        self._expect.setdefault(pid, update.expect_status)
-        if update.recheck:
-            self._recheck.add(pid)
-
-    def drain(self) -> list[CellUpdate]:
-        updates = [
-            CellUpdate(pid, dict(values), self._expect.get(pid), recheck=pid in self._recheck)
-            for pid, values in self._values.items()
-        ]
-        self._values.clear()
-        self._expect.clear()
-        self._recheck.clear()
-        return updates
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A message in the send queue, with its delivery step and what its mark replaced."""
-
-    message: OutgoingMessage
-    step: DeliveryStep
-    before: Pairing | None = None  # the pairing just before the mark
-    marker_before: str = ""  # the step's marker as read
-
-    @property
-    def pairing_id(self) -> str:
-        return self.message.pairing_id
-
-
-# --- the values a step writes ---------------------------------------------------
-
-
-def _value(
-    source: Source, column: PairingColumn | None, queued: Queued, at: Moment, message_id: str
-) -> object:
-    if source is Source.NOW:
-        return at.now
-    if source is Source.TODAY:
-        return at.today
-    if source in (Source.MESSAGE_ID, Source.NOTE):
-        return message_id  # a declined message's note comes where its id would
-    if source is Source.NUMBER:
-        return queued.message.number
-    if column is None:
-        return queued.marker_before
-    return getattr(queued.before, _FIELDS[column]) if queued.before is not None else None
-
-
-def _text(value: object, at: Moment) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return at.stamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def effect_cells(
-    effect: Effect, queued: Queued, at: Moment, message_id: str = ""
-) -> dict[str, str]:
-    """The cells ``effect`` writes, as text (Status first)."""
-    cells: dict[str, str] = {}
-    if effect.status is not None:
-        cells[PC.STATUS] = effect.status.value
-    for column, source in effect.cells:
-        cells[column] = _text(_value(source, column, queued, at, message_id), at)
-    for column, text in effect.texts:
-        cells[column] = text
-    return cells
-
-
-def effect_update(
-    effect: Effect, queued: Queued, at: Moment, message_id: str = "", *, expect: str | None
-) -> CellUpdate | None:
-    cells = effect_cells(effect, queued, at, message_id)
-    if not cells:
-        return None
-    return CellUpdate(queued.pairing_id, cells, expect, recheck=effect.recheck)
-
-
-def effect_pairing(
-    effect: Effect, pairing: Pairing, queued: Queued, at: Moment, message_id: str = ""
-) -> Pairing:
-    """``pairing`` as it stands once ``effect`` is written."""
-    changes: dict[str, Any] = {}  # field name -> value, typed by _FIELDS
-    if effect.status is not None:
-        changes["status"] = effect.status
-    for column, source in effect.cells:
-        changes[_FIELDS[column]] = _value(source, column, queued, at, message_id)
-    for column, text in effect.texts:
-        changes[_FIELDS[column]] = text
-    return dataclasses.replace(pairing, **changes) if changes else pairing
-
-
-def effect_marker(effect: Effect, queued: Queued, at: Moment) -> str | None:
-    """The marker value ``effect`` writes, or None when it writes no marker."""
-    if effect.marker is None:
-        return None
-    return _text(_value(effect.marker, None, queued, at, ""), at)
-
 
 # --- the plan ---------------------------------------------------------------------
 
@@ -311,6 +169,8 @@ class _Planner:
         self.pairings = dict(self.as_read)
         self.mentors = {m.email: m for m in programme.mentors}
         self.mentees = {m.email: m for m in programme.mentees}
+        self.columns = programme.pairing_columns
+        self.replacements = replacements(programme.pairings)
         self.ledger = CellLedger()
         self.new_rows: list[dict[str, str]] = []
         self.queue: list[Queued] = []
@@ -357,8 +217,9 @@ class _Planner:
         self.pairings[pid] = effect_pairing(queued.step.mark, self.pairings[pid], queued, self.at)
 
     def intro(self, pairing: Pairing, step: DeliveryStep) -> Queued:
+        """The message of ``step`` about ``pairing``: its intro, or a closing message."""
         message = OutgoingMessage(
-            Kind.INTRO,
+            step.kind,
             self.channel,
             self.at.now,
             pairing=pairing,
@@ -376,6 +237,10 @@ class _Planner:
             taken.add(pid)
             pairing = _pairing_from_proposal(proposal, pid, status, self.at.today)
             row = _proposal_row(proposal, pid, status, self.at.today)
+            replaces = self.replacements.get(proposal.mentee.email, "")
+            if replaces:
+                row[PC.REPLACES] = replaces
+                pairing = dataclasses.replace(pairing, replaces=replaces)
             if introduce and status is step.picks:
                 queued = self.intro(pairing, step)
                 if self.take(queued):
@@ -451,7 +316,7 @@ class _Planner:
             return pairing
         step = step_for(Kind.INTRO, SLACK)
         current = pairing if row is not None else self.pairings[pairing.pairing_id]
-        if not all(_is_empty(getattr(current, _FIELDS[c])) for c in step.mark.expect_empty):
+        if not all(_is_empty(getattr(current, PAIRING_FIELDS[c])) for c in step.mark.expect_empty):
             return pairing
         message = dataclasses.replace(self.intro(pairing, step).message, channel=SLACK)
         queued = Queued(message, step, before=current)
@@ -482,6 +347,32 @@ class _Planner:
         if self.add(queued):
             self.mark(queued)
 
+    def endings(self) -> None:
+        """The re-paired mentors' notes, then the closing emails (core/endings)."""
+        rows = list(self.as_read.values())
+        tab = self.config.workbook.tab_title(PAIRINGS)
+        self.problems.extend(untold_problems(rows, columns=self.columns, tab=tab))
+        due = [(Kind.REPAIR_NOTE, notes_due(rows, columns=self.columns))]
+        if self.config.mail.closing_email:
+            due.append((Kind.CLOSING, closings_due(rows, columns=self.columns)))
+        for kind, pairings in due:
+            step = step_for(kind, self.channel)
+            for pairing in pairings:
+                queued = self.intro(pairing, step)
+                if self.take(queued):
+                    self.mark(queued)
+
+    def arm(self) -> None:
+        """Arm the closing email of every pairing under way (core/endings says why)."""
+        if not self.config.mail.closing_email:
+            return
+        for pairing in to_arm(self.pairings.values(), columns=self.columns):
+            pid = pairing.pairing_id
+            if pid in self.as_read:
+                expect = self.as_read[pid].status.value
+                self.ledger.add(CellUpdate(pid, {PC.CLOSING_EMAIL: DUE}, expect))
+                self.pairings[pid] = dataclasses.replace(pairing, closing_email=DUE)
+
 
 def plan_run(
     programme: Programme,
@@ -500,7 +391,14 @@ def plan_run(
     delivery step in :data:`~mentorsheet.core.messages.DELIVERY_STEPS`.
     """
     at = Moment(now, calendar.local_date(now), config.schedule.zone)
-    status = plan_status(programme.pairings, now=now, schedule=config.schedule, calendar=calendar)
+    # A paused mentor gets no reminders (core/pauses).
+    status = plan_status(
+        programme.pairings,
+        now=now,
+        schedule=config.schedule,
+        calendar=calendar,
+        paused=paused_mentors(programme.mentors, at.today),
+    )
     planner = _Planner(programme, config, at, refuse or (lambda _message: None), channel)
     planner.also = also
     # Status first: it frees no places (only staff do), but a stale "Sending
@@ -517,6 +415,8 @@ def plan_run(
         planner.slack_catch_up()
     if "status" in steps:
         planner.reminders(status.reminders)
+        planner.endings()
+        planner.arm()
     return RunPlan(
         status=status,
         changes=changes,
@@ -573,10 +473,16 @@ def plan_digest(
     problems: Sequence[Problem],
     markers: Mapping[str, str],
     channel: str = EMAIL,
+    returning: Sequence[Returning] = (),
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
-        day=at.today, pairings=pairings, plan=status, match=match, problems=problems
+        day=at.today,
+        pairings=pairings,
+        plan=status,
+        match=match,
+        problems=problems,
+        returning=returning,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):

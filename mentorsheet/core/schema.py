@@ -32,6 +32,7 @@ class MentorColumn(StrEnum):
     SLACK = "Slack"
     ACTIVE = "Active"
     NOTES = "Notes"
+    PAUSED_UNTIL = "Paused until"  # no new mentees and no reminders before this date
 
 
 class MenteeColumn(StrEnum):
@@ -42,6 +43,7 @@ class MenteeColumn(StrEnum):
     REQUESTED_ON = "Requested on"
     NOTES = "Notes"
     SLACK = "Slack"
+    PAUSED_UNTIL = "Paused until"  # not matched before this date
 
 
 class PairingColumn(StrEnum):
@@ -64,6 +66,11 @@ class PairingColumn(StrEnum):
     SLACK_INTRO_LINK = "Slack intro link"
     SLACK_REMINDERS_SENT = "Slack reminders sent"
     NOTES = "Notes"
+    # Added after the first release, so optional (init adds them): the Re-pair
+    # pairing a new row replaces, and the ledger of the message that closes a
+    # pairing (core/endings explains its values).
+    REPLACES = "Replaces"
+    CLOSING_EMAIL = "Closing email"
 
 
 class ProblemColumn(StrEnum):
@@ -114,8 +121,13 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
         MentorColumn.ACTIVE,
     ),
     MENTEES: (MenteeColumn.NAME, MenteeColumn.EMAIL, MenteeColumn.ROUTE),
-    # mentorsheet writes them; the Slack ones only with [slack] on (init adds them)
-    PAIRINGS: tuple(c for c in PairingColumn if c is not PC.NOTES and c not in SLACK_COLUMNS),
+    # mentorsheet writes them; the later additions are optional so older workbooks still
+    # run (init adds them), the Slack ones needed only with [slack] on.
+    PAIRINGS: tuple(
+        c
+        for c in PairingColumn
+        if c not in (PC.NOTES, PC.REPLACES, PC.CLOSING_EMAIL) and c not in SLACK_COLUMNS
+    ),
     PROBLEMS: COLUMNS[PROBLEMS],
     RUNS: tuple(c for c in RunColumn if c is not RunColumn.DIGEST),
 }
@@ -126,7 +138,14 @@ STAFF_PAIRING_COLUMNS: Final = (PC.STATUS, PC.CONTACT_MADE_ON, PC.NOTES)
 # Pairings cells mentorsheet may write on an existing row. Staff own the rest
 # (Contact made on, Notes); Status is shared and only moved along the lifecycle.
 MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
-    {PC.STATUS, PC.INTRO_SENT_ON, PC.INTRO_MESSAGE_ID, PC.REMINDERS_SENT, PC.LAST_REMINDER_ON}
+    {
+        PC.STATUS,
+        PC.INTRO_SENT_ON,
+        PC.INTRO_MESSAGE_ID,
+        PC.REMINDERS_SENT,
+        PC.LAST_REMINDER_ON,
+        PC.CLOSING_EMAIL,
+    }
     | set(SLACK_COLUMNS)
 )
 
@@ -174,6 +193,7 @@ class Status(StrEnum):
     AWAITING_CONTACT = "Awaiting contact"
     CONTACT_OVERDUE = "Contact overdue"
     IN_CONTACT = "In contact"
+    RE_PAIR = "Re-pair"
     ENDED = "Ended"
 
 

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from mentorsheet.config import Config
 from mentorsheet.core.digest import digest_due
+from mentorsheet.core.effects import Moment, Queued
 from mentorsheet.core.messages import (
     SLACK,
     SLACK_CHECK,
@@ -28,7 +29,7 @@ from mentorsheet.core.messages import (
     step_for,
 )
 from mentorsheet.core.model import Pairing, Problem
-from mentorsheet.core.plan import DigestPlan, Moment, Queued
+from mentorsheet.core.plan import DigestPlan
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, SLACK_COLUMNS, resolve_columns
 

@@ -35,6 +35,7 @@ class StatusRow:
     mentorsheet_moves_to: frozenset[Status]
     holds_place: bool  # the mentor's place is in use and the mentee is taken
     waiting_for_contact: bool  # the mentor has yet to make first contact
+    under_way: bool  # introduced and not over: a closing email is armed for it (core/endings)
     colour: str  # a soft RGB hex background, readable with black text
     meaning: str  # in words staff read (the README's table is checked against these)
 
@@ -46,10 +47,13 @@ def _row(
     *,
     holds_place: bool = True,
     waiting: bool = False,
+    under_way: bool = False,
     colour: str,
     meaning: str,
 ) -> StatusRow:
-    return StatusRow(status, set_by, frozenset(moves_to), holds_place, waiting, colour, meaning)
+    return StatusRow(
+        status, set_by, frozenset(moves_to), holds_place, waiting, under_way, colour, meaning
+    )
 
 
 STATUS_TABLE: Final[Mapping[Status, StatusRow]] = {
@@ -97,6 +101,7 @@ STATUS_TABLE: Final[Mapping[Status, StatusRow]] = {
             SetBy.EITHER,
             (Status.CONTACT_OVERDUE, Status.IN_CONTACT),
             waiting=True,
+            under_way=True,
             colour="FFE699",
             meaning="intro sent; waiting for the mentor to contact the mentee",
         ),
@@ -105,6 +110,7 @@ STATUS_TABLE: Final[Mapping[Status, StatusRow]] = {
             SetBy.MENTORSHEET,
             (Status.IN_CONTACT,),
             waiting=True,
+            under_way=True,
             colour="FFC7CE",
             meaning="no contact `due_after_business_days` business days after the intro "
             "(default 2)",
@@ -113,8 +119,19 @@ STATUS_TABLE: Final[Mapping[Status, StatusRow]] = {
             Status.IN_CONTACT,
             SetBy.MENTORSHEET,
             (),
+            under_way=True,
             colour="C6EFCE",
             meaning="Contact made on is filled in",
+        ),
+        _row(
+            Status.RE_PAIR,
+            SetBy.STAFF,
+            (),
+            holds_place=False,
+            colour="E4DFEC",
+            meaning="the mentor never made contact or had to stop: their place is free, they "
+            "get a short note once, and the mentee is paired with someone else, keeping their "
+            "Requested on",
         ),
         _row(
             Status.ENDED,
@@ -122,7 +139,8 @@ STATUS_TABLE: Final[Mapping[Status, StatusRow]] = {
             (),
             holds_place=False,
             colour="EDEDED",
-            meaning="the mentoring finished or stopped; the mentor's place is free again",
+            meaning="the mentoring finished or stopped; the mentor's place is free again, and "
+            "a closing email thanks both (once)",
         ),
     )
 }
@@ -138,6 +156,10 @@ def holds_place(status: Status) -> bool:
 
 def waiting_for_contact(status: Status) -> bool:
     return STATUS_TABLE[status].waiting_for_contact
+
+
+def under_way(status: Status) -> bool:
+    return STATUS_TABLE[status].under_way
 
 
 def may_move(old: Status, new: Status) -> bool:

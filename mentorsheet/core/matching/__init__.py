@@ -10,7 +10,9 @@ What is optimised (lexicographically, never traded off)
 
 How, step by step (each module of this package explains its part)
     * ``pool`` — who may pair with whom: eligible mentors and mentees, free
-      places, rejections; mentees ranked waiting longest first;
+      places, pairs never to propose; mentees ranked waiting longest first;
+    * ``history`` — who sits the round out: pairs seen before, mentees who
+      finished without asking again, pauses;
     * ``aggregates`` and ``network`` — the reduced flow network whose
       optimum is the assignment optimum (classes, mentor nodes, skill-set
       nodes, the hub), and why it is small;
@@ -22,8 +24,8 @@ How, step by step (each module of this package explains its part)
     * ``propose`` — the entry point, :func:`propose_pairings`, which
       enforces staff rejections lazily.
 
-Pure: no I/O and no clock. ``today`` is part of the interface (the run's
-date); nothing decided here depends on it.
+Pure: no I/O and no clock. ``today`` is the run's date: pauses
+(``Paused until``) are read against it.
 """
 
 from mentorsheet.core.matching.propose import propose_pairings

@@ -31,6 +31,29 @@ def _why(mentee: Mentee, wanted: Sequence[str], shared: Sequence[str]) -> str:
     return "Academy applicant; no skills listed, allocated by capacity."
 
 
+def _refused_words(mentee: Mentee, pool: Pool, rejected: set[str]) -> str:
+    """How to say a mentor is kept from this mentee: rejected, or paired with them before."""
+    if any((mentee.email, email) in pool.paired_before for email in rejected):
+        return "rejected for or already paired with this mentee before"
+    return "rejected for this mentee before"
+
+
+def _academy_reason(mentee: Mentee, pool: Pool, rejected: set[str]) -> str:
+    if not pool.mentors:
+        if pool.paused:
+            return "no active mentor has a free place (those with one are paused)"
+        return "no active mentor has a free place"
+    refused = _refused_words(mentee, pool, rejected)
+    if all(m.email in rejected for m in pool.mentors):
+        return f"every mentor with a free place was {refused}"
+    if any(m.email in rejected for m in pool.mentors):
+        return (
+            f"the mentors with free places were {refused}, "
+            "or their places went to other Academy applicants this round"
+        )
+    return "every free place went to other Academy applicants this round"
+
+
 def _unpaired_reason(
     mentee: Mentee,
     wanted: Sequence[str],
@@ -42,23 +65,14 @@ def _unpaired_reason(
 ) -> str:
     """The most specific true reason, decided from the data.
 
-    ``rejected`` holds the mentors staff rejected for this mentee. By
-    optimality a mentee is left out only when every place they could take
-    went to someone else (adding them would pair more mentees without
-    pairing fewer Academy applicants), so the last case of each route is
-    a fact, not a guess.
+    ``rejected`` holds the mentors kept from this mentee (rejected by staff,
+    or paired with them before). By optimality a mentee is left out only
+    when every place they could take went to someone else (adding them would
+    pair more mentees without pairing fewer Academy applicants), so the last
+    case of each route is a fact, not a guess.
     """
     if mentee.route == Route.ACADEMY:
-        if not pool.mentors:
-            return "no active mentor has a free place"
-        if all(m.email in rejected for m in pool.mentors):
-            return "every mentor with a free place was rejected for this mentee before"
-        if any(m.email in rejected for m in pool.mentors):
-            return (
-                "the mentors with free places were rejected for this mentee before, "
-                "or their places went to other Academy applicants this round"
-            )
-        return "every free place went to other Academy applicants this round"
+        return _academy_reason(mentee, pool, rejected)
     if not wanted:
         return "lists no skills wanted (Community mentees are paired on skills)"
     offered = [s for s in wanted if s in active_skills]
@@ -78,8 +92,10 @@ def _unpaired_reason(
         if refused:
             reason = (
                 f"every mentor offering {_or_list(refused)} who has a free place "
-                "was rejected for this mentee before"
+                f"was {_refused_words(mentee, pool, rejected)}"
             )
+        elif any(s in m.skills for m in pool.paused for s in offered):
+            reason = f"every mentor offering {_or_list(offered)} is full or paused"
         else:
             reason = f"every mentor offering {_or_list(offered)} is full"
     if missing:

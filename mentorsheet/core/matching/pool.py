@@ -1,10 +1,13 @@
 """Who may pair with whom: the programme reduced to the mentors and mentees in play.
 
-A mentor is eligible when Active with free places (Capacity minus their
-pairings in any status but Rejected and Ended); a mentee when they have no
-such pairing. A pair staff once Rejected is never proposed again, and nobody
-is paired with themselves. Community mentees need a mentor offering at least
-one skill they want; Academy mentees may take any eligible mentor.
+A mentor is eligible when Active, not paused, with free places (Capacity
+minus their pairings in any status that holds a place: not Rejected, Re-pair
+or Ended); a mentee when they have no such pairing, are not paused, and have
+not finished a mentoring without asking again
+(:mod:`~mentorsheet.core.matching.history`). A pair that has existed in any
+status is never proposed again, and nobody is paired with themselves.
+Community mentees need a mentor offering at least one skill they want;
+Academy mentees may take any eligible mentor.
 
 Eligible mentees are ranked waiting longest first (``requested_on``, none
 last, then email): tier 4 of the objective, and the canonical order every
@@ -18,7 +21,9 @@ from datetime import date
 
 import pandas as pd
 
-from mentorsheet.core.model import Mentee, Mentor, Programme
+from mentorsheet.core.matching.history import finished_reason, pairs_seen
+from mentorsheet.core.model import Mentee, Mentor, Pairing, Programme, Unpaired
+from mentorsheet.core.pauses import pause_text, paused
 from mentorsheet.core.schema import Status
 from mentorsheet.core.statuses import FREEING_STATUSES
 
@@ -32,7 +37,12 @@ class Pool:
     free: tuple[int, ...]  # free places of each eligible mentor
     mentees: tuple[Mentee, ...]  # eligible mentees, by rank (waiting longest first)
     wanted: tuple[tuple[str, ...], ...]  # each eligible mentee's wanted skills, de-duplicated
-    rejected: frozenset[tuple[str, str]]  # (mentee email, mentor email) pairs staff rejected
+    # (mentee email, mentor email) pairs never to propose: staff rejected them,
+    # they were paired before (in any status), or they are one person.
+    rejected: frozenset[tuple[str, str]]
+    paired_before: frozenset[tuple[str, str]] = frozenset()  # of those, pairs that existed
+    paused: tuple[Mentor, ...] = ()  # active mentors with free places, paused this round
+    held_back: tuple[Unpaired, ...] = ()  # mentees on the tab sitting this round out
 
 
 def _rank_key(mentee: Mentee) -> tuple[bool, date, str, int]:
@@ -41,7 +51,26 @@ def _rank_key(mentee: Mentee) -> tuple[bool, date, str, int]:
     return (requested is None, requested or date.min, mentee.email, mentee.row)
 
 
-def prepare_pool(programme: Programme) -> Pool:
+def _held_back(
+    mentees: list[Mentee], pairings: tuple[Pairing, ...], today: date
+) -> tuple[list[Mentee], tuple[Unpaired, ...]]:
+    """The mentees free to pair this round, and those sitting it out with the reason."""
+    own: dict[str, list[Pairing]] = {}
+    for pairing in pairings:
+        own.setdefault(pairing.mentee_email, []).append(pairing)
+    free: list[Mentee] = []
+    held: list[Unpaired] = []
+    for mentee in mentees:
+        if mentee.paused_until is not None and paused(mentee.paused_until, today):
+            held.append(Unpaired(mentee, pause_text(mentee.paused_until)))
+        elif (reason := finished_reason(mentee, own.get(mentee.email, []))) is not None:
+            held.append(Unpaired(mentee, reason))
+        else:
+            free.append(mentee)
+    return free, tuple(held)
+
+
+def prepare_pool(programme: Programme, *, today: date) -> Pool:
     active = sorted((m for m in programme.mentors if m.active), key=lambda m: (m.email, m.row))
     # Rows the parser held out (bad ID, unknown status…) still count: their
     # place stays taken (never double-book on a guess) and a rejection holds.
@@ -69,19 +98,26 @@ def prepare_pool(programme: Programme) -> Pool:
     free = (mentors["capacity"].astype("int64") - used).clip(lower=0).tolist()
     taken = set(holding["mentee_email"])
     rejected_rows = pairings.loc[pairings["status"] == str(Status.REJECTED)]
+    rejected_pairs = frozenset(
+        zip(rejected_rows["mentee_email"], rejected_rows["mentor_email"], strict=True)
+    )
+    # A pair seen in any status is never proposed again (the same mentor twice).
+    seen = pairs_seen(programme.pairings, held)
     # Someone who both mentors and asks for a mentor is never paired with themselves.
     mentor_emails = {m.email for m in active}
     themselves = {(m.email, m.email) for m in programme.mentees if m.email in mentor_emails}
-    rejected = frozenset(
-        zip(rejected_rows["mentee_email"], rejected_rows["mentor_email"], strict=True)
-    ) | frozenset(themselves)
-    eligible = [(m, f) for m, f in zip(active, free, strict=True) if f > 0]
-    mentees = sorted((m for m in programme.mentees if m.email not in taken), key=_rank_key)
+    with_places = [(m, f) for m, f in zip(active, free, strict=True) if f > 0]
+    eligible = [(m, f) for m, f in with_places if not paused(m.paused_until, today)]
+    waiting = sorted((m for m in programme.mentees if m.email not in taken), key=_rank_key)
+    mentees, held_back = _held_back(waiting, programme.pairings, today)
     return Pool(
         active=tuple(active),
         mentors=tuple(m for m, _ in eligible),
         free=tuple(int(f) for _, f in eligible),
         mentees=tuple(mentees),
         wanted=tuple(tuple(dict.fromkeys(m.skills_wanted)) for m in mentees),
-        rejected=rejected,
+        rejected=rejected_pairs | seen | frozenset(themselves),
+        paired_before=seen - rejected_pairs,
+        paused=tuple(m for m, _ in with_places if paused(m.paused_until, today)),
+        held_back=held_back,
     )

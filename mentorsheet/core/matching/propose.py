@@ -1,11 +1,12 @@
 """The entry point: pool, network, solve, decompose, explain.
 
-Pure: no I/O and no clock. ``today`` is part of the interface (the run's
-date); nothing decided here depends on it.
+Pure: no I/O and no clock. ``today`` is the run's date: a ``Paused until``
+after it leaves that mentor or mentee out of this round.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from mentorsheet.core.matching.decomposition import decompose
@@ -25,7 +26,7 @@ def propose_pairings(programme: Programme, *, today: date) -> MatchResult:
     Raises :class:`~mentorsheet.errors.MentorsheetError` only if the solver
     fails or the programme is too large to rank exactly in 64-bit integers.
     """
-    pool = prepare_pool(programme)
+    pool = prepare_pool(programme, today=today)
     # Rejections are enforced lazily: the network first ignores them inside
     # classes and mentor nodes (a relaxation, so its optimum is at least the
     # true one) and the decomposition steers around them. A mentee it cannot
@@ -38,5 +39,5 @@ def propose_pairings(programme: Programme, *, today: date) -> MatchResult:
         network = build_network(pool, enforced)
         pairs, unsteered = decompose(network, pool, solve(network))
         if not unsteered:
-            return explain(pool, pairs)
+            return dataclasses.replace(explain(pool, pairs), held_back=pool.held_back)
         enforced |= unsteered

@@ -6,6 +6,8 @@ Decisions worth knowing (the user docs repeat them):
   email are both reported and neither is used.
 * A Requested on or Contact made on date after ``today`` is reported (check
   the year) and still used as written.
+* An unreadable **Paused until** is reported and read as paused until it is
+  fixed: better no new mentee (or reminder) than one the person asked not to get.
 * **Pairings** rows mentorsheet cannot act on safely are held out of
   ``Programme.pairings`` but still take their place: a blank or repeated
   Pairing ID, an unknown Status, an unreadable email, a name with a line
@@ -36,10 +38,18 @@ from mentorsheet.core.parsing.values import (
     parse_score,
     parse_status,
 )
+from mentorsheet.core.pauses import UNREADABLE
 from mentorsheet.core.raw import RawTab
 from mentorsheet.core.schema import PC, MenteeColumn, MentorColumn, RunColumn
 from mentorsheet.core.skills import SkillNormaliser
 from mentorsheet.errors import InvalidFieldError
+
+
+def _paused_until(row: Row, column: Column) -> date | None:
+    if not row.value(column):
+        return None
+    paused = row.read(column, parse_date)
+    return UNREADABLE if paused is None else paused
 
 
 def _required_name(value: str) -> str:
@@ -86,6 +96,7 @@ def read_mentors(
                 active=bool(active),
                 calendly=calendly or "",
                 slack=row.value(MentorColumn.SLACK),
+                paused_until=_paused_until(row, MentorColumn.PAUSED_UNTIL),
             )
         if email is not None:
             entries.append((row, email, mentor))
@@ -121,6 +132,7 @@ def read_mentees(
                 skills_wanted=skills.split(row.text(MenteeColumn.SKILLS_WANTED)),
                 requested_on=requested_on,
                 slack=row.value(MenteeColumn.SLACK),
+                paused_until=_paused_until(row, MenteeColumn.PAUSED_UNTIL),
             )
         if email is not None:
             entries.append((row, email, mentee))
@@ -210,6 +222,8 @@ def read_pairings(
                 slack_intro_sent_on=row.value(PC.SLACK_INTRO_SENT_ON),
                 slack_intro_link=row.value(PC.SLACK_INTRO_LINK),
                 slack_reminders_sent=row.read(PC.SLACK_REMINDERS_SENT, parse_reminders_sent) or 0,
+                replaces=row.value(PC.REPLACES),
+                closing_email=row.value(PC.CLOSING_EMAIL),
             )
         else:
             held[row.number] = HeldPlace(

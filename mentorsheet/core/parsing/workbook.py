@@ -56,4 +56,5 @@ def parse_workbook(raw: RawWorkbook, config: Config, *, today: date) -> Programm
         problems=tuple(problem for tab in TABS for problem in _in_order(found[tab], tab)),
         markers=dict(raw.markers),
         held_places=held,
+        pairing_columns=frozenset(columns[PAIRINGS]),
     )

@@ -65,6 +65,12 @@ class EmailChannel:
                 business_days_waited=message.business_days_waited,
                 now=message.at,
             )
+        if message.kind is Kind.CLOSING:
+            return self._composer.closing(pairing, message.mentor, message.mentee, now=message.at)
+        if message.kind is Kind.REPAIR_NOTE:
+            return self._composer.repair_note(
+                pairing, message.mentor, message.mentee, now=message.at
+            )
         return self._composer.intro(pairing, message.mentor, message.mentee, now=message.at)
 
 

@@ -2,7 +2,8 @@
 
 Each email has a subject template, a plain-text template and an HTML template
 (``intro.subject.j2``, ``intro.txt.j2``, ``intro.html.j2``, and the same for
-``reminder`` and ``digest``). The defaults ship inside the package
+``reminder``, ``closing`` (thanks both when a pairing ends), ``repair-note``
+(tells a re-paired mentor) and ``digest``). The defaults ship inside the package
 (``mentorsheet/templates``); ``mail.templates_dir`` names a folder of
 overrides, and any template not in that folder comes from the defaults. An
 override ``.html.j2`` that is empty sends that email as plain text only.
@@ -49,7 +50,7 @@ from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
 
-EMAILS: Final = ("intro", "reminder", "digest")
+EMAILS: Final = ("intro", "reminder", "closing", "repair-note", "digest")
 REQUIRED_PARTS: Final = ("subject", "txt")
 OPTIONAL_PARTS: Final = ("html",)
 PACKAGE: Final = "mentorsheet"
@@ -105,7 +106,7 @@ class _Rendered:
 
 
 class Composer:
-    """Builds the intro, reminder and digest emails; reads only its template files."""
+    """Builds the programme's emails (see :data:`EMAILS`); reads only its template files."""
 
     def __init__(self, mail: MailConfig, *, templates_dir: Path | None = None) -> None:
         self._mail = mail
@@ -182,6 +183,23 @@ class Composer:
             self._mail, pairing, mentor, number=number, business_days_waited=business_days_waited
         )
         return self._message("reminder", context, to=[to], cc=[staff], now=now)
+
+    def closing(
+        self, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None, *, now: datetime
+    ) -> EmailMessage:
+        """Thank the mentor and the mentee (both To) when their pairing has ended."""
+        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
+        also = _address("mentee", _mentee_name(pairing, mentee), pairing.mentee_email)
+        context = _ending_context(self._mail, pairing, mentor, mentee)
+        return self._message("closing", context, to=[to, also], cc=[], now=now)
+
+    def repair_note(
+        self, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None, *, now: datetime
+    ) -> EmailMessage:
+        """Tell the old mentor (To), kindly, that their mentee is paired with someone else."""
+        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
+        context = _ending_context(self._mail, pairing, mentor, mentee)
+        return self._message("repair-note", context, to=[to], cc=[], now=now)
 
     def digest(self, *, day: date, text: str, markdown: str, now: datetime) -> EmailMessage:
         """The staff digest of ``day``: ``text`` as the body (and in ``<pre>`` as HTML)."""
@@ -457,6 +475,27 @@ def _reminder_context(
     }
 
 
+def _ending_context(
+    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
+) -> dict[str, Any]:
+    """The closing email's and the re-pair note's variables (the same for both)."""
+    mentor_name = _mentor_name(pairing, mentor)
+    mentee_name = _mentee_name(pairing, mentee)
+    sent = pairing.intro_sent_on
+    return {
+        **_common_context(mail),
+        "pairing_id": pairing.pairing_id,
+        "mentor_name": mentor_name,
+        "mentor_first_name": _first_name(mentor_name, "there"),
+        "mentor_email": pairing.mentor_email,
+        "mentee_name": mentee_name,
+        "mentee_first_name": _first_name(mentee_name, "your mentee"),
+        "mentee_email": pairing.mentee_email,
+        "intro_sent_on": _long_date(sent.date()) if sent is not None else "",
+        "feedback_form_url": calendly_link(mail.feedback_form_url),
+    }
+
+
 def _digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) -> dict[str, Any]:
     return {
         **_common_context(mail),
@@ -504,13 +543,20 @@ def _sample_contexts(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
             skills_wanted=("python",) if full else (),
         )
         resources_url = (mail.resources_url or "https://example.org/guide") if full else ""
-        sample_mail = mail.model_copy(update={"resources_url": resources_url})
+        feedback = (mail.feedback_form_url or "https://example.org/feedback") if full else ""
+        sample_mail = mail.model_copy(
+            update={"resources_url": resources_url, "feedback_form_url": feedback}
+        )
         text = "Nothing needs you today." if full else ""
         samples.append(
             {
                 "intro": _intro_context(sample_mail, pairing, mentor if full else None, mentee),
                 "reminder": _reminder_context(
                     sample_mail, pairing, mentor, number=1, business_days_waited=2
+                ),
+                "closing": _ending_context(sample_mail, pairing, mentor if full else None, mentee),
+                "repair-note": _ending_context(
+                    sample_mail, pairing, mentor if full else None, mentee
                 ),
                 "digest": _digest_context(
                     sample_mail, day=date(2024, 1, 8), text=text, markdown=text
