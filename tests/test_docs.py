@@ -59,3 +59,13 @@ def test_status_table_lists_every_status_in_order() -> None:
     listed = re.findall(r"^\| ([A-Z][a-z-]+(?: [a-z]+)?) \|", table, flags=re.M)
     assert listed[0] == "Status"  # the header row
     assert listed[1:] == [status.value for status in Status]
+
+
+def test_the_workbook_table_lists_every_column_in_order() -> None:
+    from mentorsheet.core.schema import COLUMNS, MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
+
+    table = section("The workbook")
+    for tab in (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS):
+        [row] = re.findall(rf"^\| {tab} \|[^|]*\| (.*) \|$", table, re.M)
+        listed = [re.sub(r" \(.*\)$", "", cell.strip()) for cell in row.split(",")]
+        assert listed == list(COLUMNS[tab]), tab
