@@ -43,6 +43,7 @@ from mentorsheet.adapters.workbook.xlsx import XlsxStore
 from mentorsheet.app.run import Runner
 from mentorsheet.config import load_config
 from mentorsheet.core.matching import propose_pairings
+from mentorsheet.core.matching.pool import prepare_pool
 from mentorsheet.core.model import Mentee, Mentor, Pairing, Programme
 from mentorsheet.core.schema import (
     COLUMNS,
@@ -163,23 +164,21 @@ def run_solver(programme: Programme) -> Objective:
 def run_greedy(programme: Programme) -> Objective:
     """The obvious hand-made pass: Academy first, longest waiting first, each
     taking the free mentor with the best coverage (any free mentor for an
-    Academy applicant with no shared skill). Baseline only."""
-    holding = [p for p in programme.pairings if p.status not in FREEING_STATUSES]
-    used: dict[str, int] = {}
-    for p in holding:
-        used[p.mentor_email] = used.get(p.mentor_email, 0) + 1
-    mentors = sorted((m for m in programme.mentors if m.active), key=lambda m: m.email)
-    free = {m.email: m.capacity - used.get(m.email, 0) for m in mentors}
+    Academy applicant with no shared skill). Baseline only.
+
+    Who may pair with whom is the solver's own pool (free places, pauses,
+    pairs never proposed twice), so the two differ only in how they choose.
+    """
+    pool = prepare_pool(programme, today=TODAY)
+    mentors = list(pool.mentors)
+    free = {m.email: places for m, places in zip(pool.mentors, pool.free, strict=True)}
     offering: dict[str, list[Mentor]] = {}
     for m in mentors:
         for skill in sorted(set(m.skills)):
             offering.setdefault(skill, []).append(m)
-    taken = {p.mentee_email for p in holding}
-    rejected = {
-        (p.mentee_email, p.mentor_email) for p in programme.pairings if p.status == Status.REJECTED
-    }
+    rejected = pool.rejected
     queue = sorted(
-        (m for m in programme.mentees if m.email not in taken),
+        pool.mentees,
         key=lambda m: (
             m.route != Route.ACADEMY,
             m.requested_on is None,
