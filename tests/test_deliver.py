@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -55,6 +55,7 @@ class Session:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         self.writes.append((list(new_rows), list(updates), durable))
         self.events.append(("write", [u.pairing_id for u in updates]))

@@ -197,10 +197,14 @@ class Delivery:
         if batch.new_rows or batch.marks:
             # Durable before any send; with nothing to send, the store may keep
             # it for its next save (a marker or the finish).
+            # The rows whose result a flush records later: the store may prepare
+            # those (and only those) for a cheap write.
+            again = {q.pairing_id for q, _r in batch.items if q.step.records_result}
             outcome = self._session.write(
                 list(batch.new_rows),
                 [to_store(update) for update in batch.marks],
                 durable=bool(batch.items),
+                again=again,
             )
             skipped = {s.pairing_id: s.reason for s in outcome.skipped}
             self.log.marks_skipped.update(skipped)

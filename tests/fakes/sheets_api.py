@@ -9,7 +9,8 @@ network.
 What it models: tabs as grids of cells (values, number formats, bold, data
 validation), sheet ids and grid sizes, developer metadata on the spreadsheet,
 sheets and rows (row metadata moves with its row when rows are inserted,
-deleted or sorted, and goes when its row is deleted), conditional format
+deleted or sorted, and goes when its row is deleted; Google's 30,000
+characters of keys and values per spreadsheet and per sheet are enforced), conditional format
 rules and protected ranges. Endpoints: ``spreadsheets.get`` (``ranges``,
 ``includeGridData``, ``fields``), ``spreadsheets.batchUpdate`` (applied
 atomically: all or nothing), ``values.get``, ``values.batchGet``,
@@ -57,6 +58,8 @@ Json = dict[str, Any]
 BASE: Final = "https://sheets.googleapis.com/"
 SHEETS_EPOCH: Final = datetime(1899, 12, 30)
 INT32: Final = 2**31
+# Characters of developer metadata (keys and values) per spreadsheet and per sheet.
+METADATA_LIMIT: Final = 30_000
 
 
 @functools.cache
@@ -1585,8 +1588,30 @@ class FakeSheets:
                 tab.sheet_id,
                 tab.rows[start],
             )
+        self._check_metadata_limit(book, item)
         book.metadata[item.metadata_id] = item
         return {"createDeveloperMetadata": {"developerMetadata": book.metadata_json(item)}}
+
+    @staticmethod
+    def _check_metadata_limit(book: Book, item: Metadata) -> None:
+        """Google's limit: 30,000 characters (keys and values) per spreadsheet and per sheet."""
+
+        def size(entry: Metadata) -> int:
+            return len(entry.key) + len(entry.value)
+
+        same_place = [
+            entry
+            for entry in book.metadata.values()
+            if (entry.location == "SPREADSHEET") == (item.location == "SPREADSHEET")
+            and entry.sheet_id == item.sheet_id
+        ]
+        used = sum(size(entry) for entry in same_place)
+        if used + size(item) > METADATA_LIMIT:
+            where = "spreadsheet" if item.location == "SPREADSHEET" else f"sheet {item.sheet_id}"
+            raise bad_request(
+                f"Adding this developer metadata to the {where} would exceed the limit of "
+                f"{METADATA_LIMIT} characters (currently {used} characters)."
+            )
 
     def _matching(self, book: Book, data_filter: Json) -> list[Metadata]:
         lookup = data_filter.get("developerMetadataLookup")

@@ -36,7 +36,7 @@ its cells as text and moves (and encodes) the planned cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -93,6 +93,7 @@ class WorkbookSession(Protocol):
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         """Append Pairings rows and update existing ones by Pairing ID, as one batch.
 
@@ -100,7 +101,10 @@ class WorkbookSession(Protocol):
         status changed) is skipped and reported, never guessed at. With
         ``durable=False`` (the run passes it when nothing is sent before its
         next write) a store may keep the change until that next write, marker
-        or finish, to save a costly save.
+        or finish, to save a costly save. ``again`` names the Pairing IDs of
+        this batch that later writes of the run will update (the run passes it
+        with its marks); a store may prepare only those rows for a cheap later
+        write. None means not known: any row of the batch may be written again.
         """
         ...
 

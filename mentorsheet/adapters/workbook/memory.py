@@ -20,7 +20,7 @@ changes anything, ``set_marker()`` and ``finish()`` one write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
@@ -85,6 +85,7 @@ class MemorySession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,  # memory is as durable as it gets: ignored
+        again: Collection[str] | None = None,  # nothing to prepare for later writes
     ) -> WriteOutcome:
         self._guard.check_writable("write Pairings rows")
         if not new_rows and not updates:

@@ -49,7 +49,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -192,6 +192,7 @@ class XlsxSession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,  # every write re-locates: nothing to prepare
     ) -> WriteOutcome:
         self._guard.check_writable("write Pairings rows")
         if not new_rows and not updates:

@@ -33,7 +33,9 @@ each later ``write()``         1       ``values:batchUpdateByDataFilter`` on the
                                        Runs, tags and lease removed
 ======================  =====  ======  ==========================================
 
-A step a command does not need costs nothing: a ``run`` that writes, flushes
+Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than
+the default ``mail.max_per_run`` of 200) add one read to the flush that
+reaches them. A step a command does not need costs nothing: a ``run`` that writes, flushes
 once and records the digest costs 3 reads and 5 writes (measured the same on a
 5,000-row Pairings tab as on a 20-row one); ``propose`` 3 reads and 3 writes; a
 run with nothing to write 2 reads and 2 writes; any ``--dry-run`` and
@@ -56,7 +58,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,7 +110,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_finish,
     plan_write,
 )
-from mentorsheet.adapters.workbook.rows import adjacent_runs
+from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
@@ -307,6 +309,7 @@ class GoogleSheetsSession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,  # every Sheets write is durable anyway: ignored
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         self._check_writable("write Pairings rows")
         if not new_rows and not updates:
@@ -317,7 +320,7 @@ class GoogleSheetsSession:
                 return self._tags.write(self._api, updates)
             except RequestRejected as exc:
                 log.info("data-filter write refused (%s); re-locating rows instead", exc)
-        return self._write_located(new_rows, updates)
+        return self._write_located(new_rows, updates, again)
 
     def _relocate(self) -> _PairingsNow:
         title = self._config.tab_title(PAIRINGS)
@@ -333,7 +336,10 @@ class GoogleSheetsSession:
         return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet))
 
     def _write_located(
-        self, new_rows: Sequence[Mapping[str, str]], updates: Sequence[PairingUpdate]
+        self,
+        new_rows: Sequence[Mapping[str, str]],
+        updates: Sequence[PairingUpdate],
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         # The IDs skipped by the request that was sent (there before this write), once sent.
         retried: frozenset[str] | None = None
@@ -348,7 +354,9 @@ class GoogleSheetsSession:
                 aliases=self._config.headers.get(PAIRINGS),
                 retried=retried,
             )
-            tagging = self._tags.tagging(now.tab.sheet_id, plan.located, now.tags)
+            where = rows_by_id(now.rows, plan.columns[PC.PAIRING_ID])
+            wanted = self._tags.wanted(plan.located, where, again)
+            tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
             requests_ = [*_placement(plan, now.tab), *tagging.requests]
             tags = dict(tagging.adopted)
             if requests_:
@@ -360,7 +368,7 @@ class GoogleSheetsSession:
                 )
                 tags.update(self._tags.verify(response, tagging))
             self._tags.columns = plan.columns
-            self._tags.ids.update(tags)
+            self._tags.settle(tagging, tags)
             self._tags.statuses.update(plan.statuses)
             return plan.outcome()
 

@@ -13,8 +13,9 @@ as ``numberValue`` with their number format), gives the typed cells
 mentorsheet writes on every row it located their number format, inserts the
 new rows at the end of the data (inserting, not overwriting, so a row a
 person adds at the same moment is pushed down rather than lost), and tags
-every row it touched or added with ROW developer metadata
-(``mentorsheet.pairing``).
+with ROW developer metadata (``mentorsheet.pairing``) the rows a later write
+of the run will update (``again``: the rows whose intro it is about to send;
+a new proposal that is not sent needs none).
 Sheets keeps such metadata on its row wherever the row moves, and deletes it
 with the row. The response carries the Pairing ID column so the store checks
 each tag sits on the row with the right ID (:meth:`RowTags.verify`).
@@ -29,9 +30,16 @@ These writes are ``valueInputOption: RAW``: a string is stored as it is
 number format can be set. A date goes as its serial number, and shows as a
 date through the format the located write gave its cell: the first write on
 a row this run is always that ``batchUpdate``.
-A row not tagged this run falls back to the re-locating read. Tags are
-removed by ``finish()`` (per-sheet metadata is limited in size), and a tag
-left by a killed run is ignored: each carries its run's token.
+A row not tagged this run falls back to the re-locating read.
+
+Google allows 30,000 characters of developer metadata (keys and values) per
+sheet, about 500 tags, and refuses the whole write past it. So at most
+:data:`TAG_BUDGET` characters of this run's tags live at once (about 250
+rows); the rows beyond wait (``pending``). A flush that reaches one of them
+re-locates (one read) and, in the same request, removes the tags already used
+(``spent``), another run's and a lost attempt's, and tags the next rows that
+fit. The remaining tags are removed by ``finish()``; a tag left by a killed
+run is ignored (each carries its run's token) and removed by the next run.
 
 The one window this cannot close is the second or so between the re-locating
 read and the first write: if rows move exactly then, the check on the response
@@ -42,7 +50,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -63,9 +71,15 @@ from mentorsheet.errors import WorkbookError
 log = logging.getLogger(__name__)
 
 TAG_KEY: Final = "mentorsheet.pairing"
+# Characters of this run's row tags alive at once (keys and values): half of
+# the 30,000 Google allows per sheet, leaving room for a killed run's tags and
+# anyone else's metadata. About 250 rows.
+TAG_BUDGET: Final = 15_000
 
 # Grid row -> the tags on it: (metadataId, run token, Pairing ID).
 Tags = dict[int, list[tuple[int, str, str]]]
+# Pairing ID -> the grid rows holding it.
+RowsById = Mapping[str, list[int]]
 
 
 def row_tags(sheet: Mapping[str, Any]) -> Tags:
@@ -88,23 +102,36 @@ def row_tags(sheet: Mapping[str, Any]) -> Tags:
 
 @dataclass
 class Tagging:
-    """The tags a located write adds, and this run's tags it found already in place."""
+    """The tags a located write adds and removes, and this run's tags it keeps."""
 
     requests: list[Json] = field(default_factory=list)
     rows: list[tuple[int, str]] = field(default_factory=list)  # (grid row, Pairing ID) tagged
     adopted: dict[str, int] = field(default_factory=dict)  # Pairing ID -> existing tag id
+    dropped: set[int] = field(default_factory=set)  # tag ids removed by this write
+    left: list[str] = field(default_factory=list)  # wanted, but beyond the budget
+
+
+def tag_value(pairing_id: str, token: str) -> str:
+    return json.dumps({"id": pairing_id, "run": token}, separators=(",", ":"))
 
 
 class RowTags:
     """This run's row tags, and what it knows of the rows they are on."""
 
-    def __init__(self, token: str, pairings_title: str) -> None:
+    def __init__(self, token: str, pairings_title: str, *, budget: int = TAG_BUDGET) -> None:
         self.token = token
         self.pairings_title = pairings_title
+        self.budget = budget
         self.ids: dict[str, int] = {}  # Pairing ID -> this run's row tag
         self.statuses: dict[str, str] = {}  # Pairing ID -> Status as last read or written
         self.columns: Mapping[str, int] = {}  # Pairings columns at the last located write
         self.stale = False  # tags of other runs were seen: finish removes them too
+        self.pending: list[str] = []  # rows to tag, in order, once the budget allows
+        self.spent: set[str] = set()  # rows whose later write went by their tag
+
+    def size(self, pairing_id: str) -> int:
+        """Characters a tag counts against the sheet's developer metadata limit."""
+        return len(TAG_KEY) + len(tag_value(pairing_id, self.token))
 
     def covers(self, new_rows: Sequence[object], updates: Sequence[PairingUpdate]) -> bool:
         """Whether the batch can go by data filter: only updates of rows tagged this run."""
@@ -112,28 +139,77 @@ class RowTags:
             u.pairing_id.strip() in self.ids and not u.recheck for u in updates
         )
 
-    def tagging(self, sheet_id: int, located: Sequence[tuple[int, str]], found: Tags) -> Tagging:
-        """Tags for the ``located`` rows (grid row, Pairing ID), keeping ours already there."""
+    def wanted(
+        self,
+        located: Sequence[tuple[int, str]],
+        where: RowsById,
+        again: Collection[str] | None,
+    ) -> dict[str, int]:
+        """The rows worth a tag, in order (Pairing ID -> grid row now).
+
+        Only rows a later write of the run will update: those of this write
+        named in ``again`` (every row it locates when None), unless written
+        before this write (a row's later write re-locating means it is done
+        with), then the rows still waiting for a tag.
+        """
+        wanted = {
+            pairing_id: row
+            for row, pairing_id in located
+            if pairing_id not in self.statuses and (again is None or pairing_id in again)
+        }
+        here = {pairing_id for _row, pairing_id in located}
+        for pairing_id in self.pending:
+            rows = where.get(pairing_id, [])
+            if pairing_id not in here and len(rows) == 1:
+                wanted.setdefault(pairing_id, rows[0])
+        return wanted
+
+    def tagging(self, sheet_id: int, wanted: Mapping[str, int], found: Tags) -> Tagging:
+        """Tags for the ``wanted`` rows within the budget; tags no longer needed removed.
+
+        Google allows 30,000 characters of developer metadata per sheet, so at
+        most :data:`TAG_BUDGET` characters of tags live at once: a tag whose
+        row's later write is done (``spent``), another run's tag and a tag left
+        by a lost attempt go in the same request, and the rows beyond the budget
+        wait in ``pending`` for the next located write (until then their writes
+        re-locate, which costs one read).
+        """
         self.stale = self.stale or any(
             run != self.token for entries in found.values() for _id, run, _pid in entries
         )
-        ours = {
-            row: (metadata_id, pairing_id)
-            for row, entries in found.items()
-            for metadata_id, run, pairing_id in entries
-            if run == self.token
-        }
         tagging = Tagging()
-        for row, pairing_id in located:
-            mine = ours.get(row)
-            if mine is not None and mine[1] == pairing_id:
-                tagging.adopted[pairing_id] = mine[0]
+        live = 0
+        for row, entries in found.items():
+            for metadata_id, run, pairing_id in entries:
+                ours = run == self.token and pairing_id not in self.spent
+                if ours and wanted.get(pairing_id) == row:
+                    tagging.adopted[pairing_id] = metadata_id
+                elif not (ours and self.ids.get(pairing_id) == metadata_id):
+                    tagging.dropped.add(metadata_id)
+                    tagging.requests.append(delete_metadata(metadataId=metadata_id))
+                    continue
+                live += self.size(pairing_id)
+        room = self.budget - live
+        for pairing_id, row in wanted.items():
+            if pairing_id in tagging.adopted:
                 continue
+            size = self.size(pairing_id)
+            if size > room:
+                tagging.left.append(pairing_id)
+                continue
+            room -= size
             tagging.rows.append((row, pairing_id))
-            value = json.dumps({"id": pairing_id, "run": self.token}, separators=(",", ":"))
             location = {"dimensionRange": row_range(sheet_id, row, row + 1)}
-            tagging.requests.append(create_metadata(TAG_KEY, value, location))
+            tagging.requests.append(
+                create_metadata(TAG_KEY, tag_value(pairing_id, self.token), location)
+            )
         return tagging
+
+    def settle(self, tagging: Tagging, tags: Mapping[str, int]) -> None:
+        """After a located write: the tags now live, and the rows still waiting for one."""
+        self.ids = {pid: tag for pid, tag in self.ids.items() if tag not in tagging.dropped}
+        self.ids.update(tags)
+        self.pending = list(tagging.left)
 
     def verify(self, response: Mapping[str, Any], tagging: Tagging) -> dict[str, int]:
         """Tag ids by Pairing ID, after checking each tagged row holds that Pairing ID."""
@@ -262,6 +338,7 @@ class RowTags:
                 misplaced.append(update.pairing_id)
                 continue
             applied.append(update.pairing_id)
+            self.spent.add(pairing_id)
             if PC.STATUS in update.values:
                 self.statuses[pairing_id] = update.values[PC.STATUS]
         if misplaced:
