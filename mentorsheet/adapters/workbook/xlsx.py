@@ -18,6 +18,11 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   numbers of typed columns as date and number cells with a number format.
 - **A crash never leaves a broken workbook.** Saves go to a temporary file in
   the same directory, are flushed to disk, then renamed over the workbook.
+  A workbook that is a symbolic link (common in synced folders) is saved
+  through it: the temporary file goes beside the real file and is renamed
+  over it, so the link stays a link and the real workbook holds the records;
+  the run lock and the editors' lock files are looked for by the real file
+  too.
 - **Staff formatting survives.** The workbook is loaded in full (not
   read-only) and saved back, so fonts, fills, widths, validations,
   conditional formats and other tabs are kept. What openpyxl cannot carry
@@ -49,7 +54,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Collection, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -373,7 +378,22 @@ class XlsxStore:
         self.path = Path(path)
         self.config = config
         self.clock = clock
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def target(self) -> Path:
+        """The workbook file itself, through any symbolic links (resolved at each use).
+
+        A workbook in a synced folder is often a link to the real file: saving
+        over the link would replace it by a plain file and leave the real
+        workbook without the run's records, so saves go to the target.
+        """
+        return Path(os.path.realpath(self.path))
+
+    @property
+    def lock_path(self) -> Path:
+        """The run lock, beside the real file: runs through a link and through the file share it."""
+        target = self.target
+        return target.with_name(target.name + ".lock")
 
     def describe(self) -> str:
         return str(self.path)
@@ -468,10 +488,11 @@ class XlsxStore:
         if workbook.calculation is None:
             workbook.calculation = CalcProperties()
         workbook.calculation.fullCalcOnLoad = True
-        directory = self.path.parent
+        target = self.target
+        directory = target.parent
         try:
             handle, temporary = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=directory
+                prefix=f".{target.name}.", suffix=".tmp", dir=directory
             )
         except OSError as exc:
             raise WorkbookAccessError(f"cannot write in {directory}: {exc.strerror}") from None
@@ -482,12 +503,13 @@ class XlsxStore:
                 os.fsync(stream.fileno())
                 info = os.fstat(stream.fileno())
             try:
-                mode = stat.S_IMODE(self.path.stat().st_mode)
+                mode = stat.S_IMODE(target.stat().st_mode)
             except FileNotFoundError:
                 # A new workbook gets the usual permissions (mkstemp's are owner-only).
                 mode = 0o666 & ~_umask()
             os.chmod(temporary, mode)
-            os.replace(temporary, self.path)
+            # Renamed over the real file, in its own folder: a link to it stays a link.
+            os.replace(temporary, target)
         except BaseException as exc:
             with suppress(OSError):
                 os.unlink(temporary)
@@ -521,7 +543,9 @@ class XlsxStore:
             lock.release()
 
     def _refuse_if_open_in_editor(self) -> None:
-        for lock_file in _editor_lock_files(self.path):
+        # Beside the link and beside the real file: the program may have opened either.
+        paths = dict.fromkeys((self.path, self.target))
+        for lock_file in [lock for path in paths for lock in _editor_lock_files(path)]:
             if lock_file.exists():
                 raise WorkbookAccessError(
                     f"{self.path} is open in a spreadsheet program ({lock_file.name} is beside "
@@ -531,10 +555,11 @@ class XlsxStore:
 
     def _remove_stale_temporaries(self) -> None:
         # Left by a run killed mid-save; we hold the lock, so no save is in progress.
-        pattern = re.compile(re.escape(f".{self.path.name}.") + r"[^/\\]*\.tmp")
-        if not self.path.parent.is_dir():
+        target = self.target
+        pattern = re.compile(re.escape(f".{target.name}.") + r"[^/\\]*\.tmp")
+        if not target.parent.is_dir():
             return
-        for entry in self.path.parent.iterdir():
+        for entry in target.parent.iterdir():
             if pattern.fullmatch(entry.name):
                 with suppress(OSError):
                     entry.unlink()
