@@ -66,6 +66,9 @@ class Session:
         )
         return WriteOutcome(skipped=skipped)
 
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        return {pid for pid in pairing_ids if pid not in self.skip}
+
     def set_marker(self, key: str, value: str) -> None:
         self.events.append(("marker", (key, value)))
 

@@ -14,8 +14,8 @@ characters of keys and values per spreadsheet and per sheet are enforced), condi
 rules and protected ranges. Endpoints: ``spreadsheets.get`` (``ranges``,
 ``includeGridData``, ``fields``), ``spreadsheets.batchUpdate`` (applied
 atomically: all or nothing), ``values.get``, ``values.batchGet``,
-``values.batchUpdate``, ``values.batchUpdateByDataFilter`` and
-``developerMetadata.search``.
+``values.batchUpdate``, ``values.batchGetByDataFilter``,
+``values.batchUpdateByDataFilter`` and ``developerMetadata.search``.
 
 Every request body and query string is validated against the Sheets v4
 discovery document shipped with google-api-python-client; like Google, the
@@ -713,7 +713,9 @@ class RecordedRequest:
 
     @property
     def is_read(self) -> bool:
-        return self.method == "GET" or self.path.endswith("developerMetadata:search")
+        return self.method == "GET" or self.path.endswith(
+            ("developerMetadata:search", "values:batchGetByDataFilter")
+        )
 
     @property
     def endpoint(self) -> str:
@@ -1071,6 +1073,10 @@ class FakeSheets:
             ("POST", "/values:batchUpdate"): (
                 "sheets.spreadsheets.values.batchUpdate",
                 self._values_batch_update,
+            ),
+            ("POST", "/values:batchGetByDataFilter"): (
+                "sheets.spreadsheets.values.batchGetByDataFilter",
+                self._values_get_by_data_filter,
             ),
             ("POST", "/values:batchUpdateByDataFilter"): (
                 "sheets.spreadsheets.values.batchUpdateByDataFilter",
@@ -1857,6 +1863,44 @@ class FakeSheets:
             "totalUpdatedCells": total,
             "responses": responses,
         }
+
+    def _values_get_by_data_filter(self, _params: Mapping[str, list[str]], body: Json) -> Json:
+        """``values:batchGetByDataFilter``: row metadata lookups and grid ranges (ROWS)."""
+        if body.get("majorDimension", "ROWS") != "ROWS":
+            raise bad_request("the fake only implements majorDimension ROWS")
+        render = body.get("valueRenderOption", "FORMATTED_VALUE")
+        matched = []
+        for data_filter in body.get("dataFilters") or []:
+            grid = data_filter.get("gridRange")
+            boxes: list[tuple[Tab, GridBox]] = []
+            if grid is not None:
+                tab = self.book.tab_by_id(grid.get("sheetId", 0))
+                boxes.append(
+                    (
+                        tab,
+                        GridBox(
+                            tab.title,
+                            int(grid.get("startRowIndex", 0)),
+                            grid.get("endRowIndex"),
+                            int(grid.get("startColumnIndex", 0)),
+                            grid.get("endColumnIndex"),
+                        ),
+                    )
+                )
+            else:
+                for metadata in self._matching(self.book, data_filter):
+                    if metadata.row is None:
+                        raise bad_request("A data filter for values must match rows.")
+                    tab, index = self.book.row_position(metadata.row)
+                    boxes.append((tab, GridBox(tab.title, index, index + 1, 0, None)))
+            for tab, box in boxes:
+                matched.append(
+                    {
+                        "valueRange": self._value_range(tab, box, render),
+                        "dataFilters": [data_filter],
+                    }
+                )
+        return {"spreadsheetId": self.spreadsheet_id, "valueRanges": matched}
 
     def _metadata_search(self, _params: Mapping[str, list[str]], body: Json) -> Json:
         positions = self.book.row_positions()

@@ -68,6 +68,9 @@ class PairingUpdate:
 class SkippedWrite:
     pairing_id: str
     reason: str
+    # The Status found on the row when the write was skipped because staff had
+    # changed it (None for any other reason): the run tells what it sent meanwhile.
+    status_now: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,17 @@ class WorkbookSession(Protocol):
         this batch that later writes of the run will update (the run passes it
         with its marks); a store may prepare only those rows for a cheap later
         write. None means not known: any row of the batch may be written again.
+        """
+        ...
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """Of ``pairing_ids``, those whose row still holds the Status this run last wrote there.
+
+        Asked before each batch of sends: a row staff changed since (set to
+        Rejected, say), deleted or duplicated is left out, and its message is
+        not sent. As of the store's latest look at the rows: the ``.xlsx``
+        store re-loads the file if it changed, the Google store answers from
+        the read its last write made (re-reading only rows that read missed).
         """
         ...
 

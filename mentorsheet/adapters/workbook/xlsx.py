@@ -72,7 +72,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import created_tab
-from mentorsheet.adapters.workbook.plan import Refusal, check_write, plan_finish, plan_write
+from mentorsheet.adapters.workbook.plan import (
+    Refusal,
+    check_write,
+    plan_finish,
+    plan_write,
+    still_marked,
+)
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
 from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_value
 from mentorsheet.config import WorkbookConfig
@@ -156,6 +162,7 @@ class XlsxSession:
         self._kept: tuple[Workbook, Fingerprint | None] | None = None
         # Changed but not saved yet (a write with durable=False).
         self._pending: tuple[Workbook, Fingerprint | None] | None = None
+        self._written: dict[str, str] = {}  # Pairing ID -> Status at this run's last write
 
     @property
     def stats(self) -> RequestStats:
@@ -212,6 +219,7 @@ class XlsxSession:
             aliases=self._aliases(PAIRINGS),
             refuse=_merged_refusal(sheet),
         )
+        self._written.update(plan.statuses)
         kinds = plan.kinds
         for cell in plan.cells:
             target = sheet.cell(row=cell.row + 1, column=cell.column + 1)
@@ -229,6 +237,16 @@ class XlsxSession:
         else:
             self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
         return plan.outcome()
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """As the file is now: re-loaded if staff saved it since this session's last look."""
+        if self._pending is not None:  # nothing was sent since that write: it is the file
+            workbook = self._pending[0]
+        else:
+            workbook, loaded_as = self._editable()
+            self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
+        grid = _grid(self._sheet(workbook, PAIRINGS))
+        return still_marked(grid, self._written, pairing_ids, self._aliases(PAIRINGS))
 
     def set_marker(self, key: str, value: str) -> None:
         self._guard.check_writable("record a marker")

@@ -12,9 +12,9 @@ one atomic ``batchUpdate``.
 Request budget
 --------------
 Sheets allows 60 requests a minute per user, so a whole ``run`` costs a fixed
-number of requests whatever the row count: **at most 3 reads and 5 writes**,
-the run lease included. Only extra flushes of a long send batch add one write
-each, and only waiting for another run's lease, or recovering from a failed
+number of requests whatever the row count: **at most 4 reads and 5 writes**,
+the run lease included. Only extra flushes of a long send batch add one read
+and one write each, and only waiting for another run's lease, or recovering from a failed
 request, adds more.
 
 ======================  =====  ======  ==========================================
@@ -26,8 +26,10 @@ session enter           1      1       ``spreadsheets.get`` (tabs, developer
 first ``write()``       1      1       ``spreadsheets.get`` of Pairings (re-locate
                                        rows by Pairing ID); one atomic
                                        ``batchUpdate``
-each later ``write()``         1       ``values:batchUpdateByDataFilter`` on the
-                                       rows tagged by the first write
+each later ``write()``  1      1       ``values:batchGetByDataFilter`` of the
+                                       header and the tagged rows (their Status
+                                       now, :mod:`.recheck`), then
+                                       ``values:batchUpdateByDataFilter`` on them
 ``set_marker()``               1       ``batchUpdate`` (spreadsheet metadata)
 ``finish()``                   1       one atomic ``batchUpdate``: Problems,
                                        Runs, tags and lease removed
@@ -36,11 +38,11 @@ each later ``write()``         1       ``values:batchUpdateByDataFilter`` on the
 Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than
 the default ``mail.max_per_run`` of 200) add one read to the flush that
 reaches them. A step a command does not need costs nothing: a ``run`` that writes, flushes
-once and records the digest costs 3 reads and 5 writes (measured the same on a
+once and records the digest costs 4 reads and 5 writes (measured the same on a
 5,000-row Pairings tab as on a 20-row one); ``propose`` 3 reads and 3 writes; a
 run with nothing to write 2 reads and 2 writes; any ``--dry-run`` and
 ``doctor`` 2 reads and no writes; ``init`` at most 2 reads and 1 write. Each
-extra flush of a long send batch adds 1 write, and taking the digest marker
+extra flush of a long send batch adds 1 read and 1 write, and taking the digest marker
 back after a failed digest adds 1.
 
 Writes that are not idempotent
@@ -101,6 +103,7 @@ from mentorsheet.adapters.workbook.google.client import (
 )
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
+from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.plan import (
@@ -114,7 +117,7 @@ from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS
+from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS, resolve_columns
 from mentorsheet.errors import MissingTabError
 
 log = logging.getLogger(__name__)
@@ -317,10 +320,25 @@ class GoogleSheetsSession:
         check_write(new_rows, updates)
         if self._tags.covers(new_rows, updates):
             try:
+                self._recheck()
                 return self._tags.write(self._api, updates)
             except RequestRejected as exc:
                 log.info("data-filter write refused (%s); re-locating rows instead", exc)
         return self._write_located(new_rows, updates, again)
+
+    def _recheck(self) -> None:
+        """The flush's read of its rows, as staff may have changed them (:mod:`.recheck`)."""
+        sheet_id = self._tab(PAIRINGS).sheet_id
+        recheck(self._api, self._tags, sheet_id, self._config.headers.get(PAIRINGS))
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        if not {pairing_id.strip() for pairing_id in pairing_ids} <= self._tags.fresh:
+            # Rows the latest read did not cover (untagged, beyond the tags' budget).
+            now = self._relocate()
+            header = now.rows[0] if now.rows else ()
+            columns = resolve_columns(PAIRINGS, header, self._config.headers.get(PAIRINGS))
+            self._tags.refresh(now.rows, columns)
+        return self._tags.still_marked(pairing_ids)
 
     def _relocate(self) -> _PairingsNow:
         title = self._config.tab_title(PAIRINGS)
@@ -369,6 +387,9 @@ class GoogleSheetsSession:
                 tags.update(self._tags.verify(response, tagging))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
+            self._tags.statuses.update(plan.statuses)
+            self._tags.written.update(plan.statuses)
+            self._tags.refresh(now.rows, plan.columns)
             self._tags.statuses.update(plan.statuses)
             return plan.outcome()
 

@@ -64,7 +64,8 @@ from mentorsheet.adapters.workbook.google.cells import (
     row_range,
 )
 from mentorsheet.adapters.workbook.google.client import SheetsClient
-from mentorsheet.adapters.workbook.plan import missing_columns
+from mentorsheet.adapters.workbook.plan import missing_columns, status_moved
+from mentorsheet.adapters.workbook.rows import rows_by_id, text_at
 from mentorsheet.core.schema import PAIRINGS, PC, cell_kind, same_status
 from mentorsheet.errors import WorkbookError
 
@@ -128,6 +129,29 @@ class RowTags:
         self.stale = False  # tags of other runs were seen: finish removes them too
         self.pending: list[str] = []  # rows to tag, in order, once the budget allows
         self.spent: set[str] = set()  # rows whose later write went by their tag
+        self.written: dict[str, str] = {}  # Pairing ID -> Status at this run's last write
+        self.fresh: set[str] = set()  # rows whose ``statuses`` come from the latest read
+        self.changed: dict[str, str] = {}  # Pairing ID -> why its tagged row is not its row now
+
+    def refresh(self, grid: Sequence[Sequence[str]], columns: Mapping[str, int]) -> None:
+        """``statuses`` of every row this run wrote, from the whole tab as just read."""
+        where = rows_by_id(grid, columns[PC.PAIRING_ID])
+        for pairing_id in self.written:
+            rows = where.get(pairing_id, [])
+            self.statuses[pairing_id] = (
+                text_at(grid, rows[0], columns[PC.STATUS]) if len(rows) == 1 else ""
+            )
+        self.fresh = set(self.written)
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """Those rows whose Status as last read is the one this run last wrote."""
+        return {
+            pairing_id
+            for pairing_id in pairing_ids
+            if (key := pairing_id.strip()) in self.written
+            and key not in self.changed
+            and same_status(self.statuses.get(key, ""), self.written[key])
+        }
 
     def size(self, pairing_id: str) -> int:
         """Characters a tag counts against the sheet's developer metadata limit."""
@@ -260,9 +284,9 @@ class RowTags:
         data: list[Json] = []
         sent: dict[int, PairingUpdate] = {}
         for update in updates:
-            reason = self._why_not(update)
-            if reason:
-                skipped.append(SkippedWrite(update.pairing_id, reason))
+            refused = self._why_not(update)
+            if refused is not None:
+                skipped.append(refused)
                 continue
             metadata_id = self.ids[update.pairing_id.strip()]
             sent[metadata_id] = update
@@ -281,12 +305,16 @@ class RowTags:
         applied = self._landed(response, sent, skipped)
         return WriteOutcome(applied=tuple(applied), skipped=tuple(skipped))
 
-    def _why_not(self, update: PairingUpdate) -> str:
-        known = self.statuses.get(update.pairing_id.strip())
+    def _why_not(self, update: PairingUpdate) -> SkippedWrite | None:
+        pairing_id = update.pairing_id.strip()
+        if pairing_id in self.changed:
+            return SkippedWrite(update.pairing_id, self.changed[pairing_id])
+        known = self.statuses.get(pairing_id)
         expected = update.expect_status
         if expected is not None and known is not None and not same_status(known, expected):
-            return f"its Status is {known!r}, not {expected!r}"
-        return missing_columns(self.columns, update.values)
+            return SkippedWrite(update.pairing_id, status_moved(known, expected), known.strip())
+        reason = missing_columns(self.columns, update.values)
+        return SkippedWrite(update.pairing_id, reason) if reason else None
 
     def _filtered_row(self, metadata_id: int, update: PairingUpdate) -> Json:
         # RAW: a string is stored as a string (never a formula), a number as a
@@ -341,6 +369,7 @@ class RowTags:
             self.spent.add(pairing_id)
             if PC.STATUS in update.values:
                 self.statuses[pairing_id] = update.values[PC.STATUS]
+                self.written[pairing_id] = update.values[PC.STATUS]
         if misplaced:
             raise WorkbookError(
                 "A tagged Pairings row no longer holds its Pairing ID (rows or columns moved), "
