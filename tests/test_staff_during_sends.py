@@ -158,3 +158,65 @@ def test_a_run_never_overwrites_a_rejected_and_says_what_it_sent(tmp_path: Path)
         for item in (request.body or {}).get("data") or []:
             assert item["values"][0][0] is None
 
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda f: f.insert_column(PAIRINGS, "Pairing ID", "Staff"), id="before-id"),
+        pytest.param(lambda f: f.insert_column(PAIRINGS, "Mentee", "Note"), id="after-status"),
+        pytest.param(lambda f: f.delete_column(PAIRINGS, "Notes"), id="delete-notes"),
+    ],
+)
+def test_columns_moved_during_the_sends_are_followed(
+    tmp_path: Path, edit: Callable[[FakeSheets], None]
+) -> None:
+    fake = FakeSheets()
+    seed(fake, 4)
+    fake.clock.moment = MONDAY
+    config = make_config(
+        tmp_path, workbook={"backend": "google", "spreadsheet": "fake"}, mail={"flush_every": 2}
+    )
+    outbox = Outbox(Path(config.mail.outbox_dir), {1: lambda: edit(fake)})
+    report = Runner(
+        config=config,
+        store=make_google_store(fake, config.workbook),
+        sender=outbox,
+        composer=build_composer(config),
+        clock=fake.clock.now,
+    ).run("intro")
+    assert report.ok, report.result_text()
+    records = fake.records(PAIRINGS)
+    assert [r["Pairing ID"] for r in records] == ["P-0001", "P-0002", "P-0003", "P-0004"]
+    for record in records:
+        assert record["Status"] == "Awaiting contact"
+        assert record["Intro sent on"].startswith("2026-11-02")
+        assert record["Intro message ID"].startswith("<")
+        assert record.get("Mentee", "").startswith("Mentee")
+        assert not record.get("Staff") and not record.get("Note")
+
+
+def test_a_required_column_deleted_during_the_sends_stops_the_run_before_writing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeSheets()
+    seed(fake, 4)
+    fake.clock.moment = MONDAY
+    config = make_config(
+        tmp_path, workbook={"backend": "google", "spreadsheet": "fake"}, mail={"flush_every": 2}
+    )
+    outbox = Outbox(Path(config.mail.outbox_dir), {1: lambda: fake.delete_column(PAIRINGS, "Why")})
+    report = Runner(
+        config=config,
+        store=make_google_store(fake, config.workbook),
+        sender=outbox,
+        composer=build_composer(config),
+        clock=fake.clock.now,
+    ).run("intro")
+    assert not report.ok
+    assert "Why" in report.error
+    assert len(outbox.sent) == 2  # the first batch; nothing after the failed flush
+    records = fake.records(PAIRINGS)
+    assert [r["Pairing ID"] for r in records] == ["P-0001", "P-0002", "P-0003", "P-0004"]
+    # Nothing recorded blind: the marks stay (the next run asks staff to check them).
+    assert [r["Status"] for r in records] == ["Sending intro"] * 4
+    assert not any(r.get("Intro message ID") or r.get("Intro sent on") for r in records)

@@ -937,6 +937,26 @@ class FakeSheets:
         gone = tab.rows.pop(row - 1)
         self._drop_row_metadata([gone])
 
+    def insert_column(self, title: str, before: str | int, header: str = "") -> None:
+        """Insert a column before ``before`` (a header or a 1-based number), as staff do."""
+        tab = self.book.tab(title)
+        index = self.column_index(title, before)
+        for row in tab.rows:
+            if index < len(row.cells):
+                row.cells.insert(index, EMPTY)
+        tab.column_count += 1
+        if header:
+            tab.rows[0].put(index, _typed_cell(header))
+
+    def delete_column(self, title: str, column: str | int) -> None:
+        """Delete a column (a header or a 1-based number), as staff do."""
+        tab = self.book.tab(title)
+        index = self.column_index(title, column)
+        for row in tab.rows:
+            if index < len(row.cells):
+                del row.cells[index]
+        tab.column_count -= 1
+
     def sort_rows(
         self, title: str, column: str | int, *, descending: bool = False, header_rows: int = 1
     ) -> None:
