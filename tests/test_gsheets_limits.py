@@ -17,11 +17,13 @@ import requests
 import stamina
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.adapters.workbook.contract import PairingUpdate
 from mentorsheet.adapters.workbook.google.tags import TAG_KEY
 from mentorsheet.app.run import Runner
 from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
 from mentorsheet.core.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, RUNS
+from mentorsheet.errors import WorkbookError
 from tests.fakes.sheets_api import METADATA_LIMIT, FakeSheets, make_google_store
 from tests.workbooks import make_config, mentee, mentor, tab_rows
 
@@ -151,4 +153,17 @@ def test_a_killed_runs_tags_make_room_for_the_next_run(tmp_path: Path) -> None:
         fake.set_metadata(TAG_KEY, value, row=(PAIRINGS, n + 2))
     run(tmp_path, fake, "intro", flush_every=50)
     assert statuses(fake) == ["Awaiting contact"] * 400
+    assert not fake.metadata(TAG_KEY)
+
+
+def test_rows_moved_in_the_instant_of_a_write_without_tags_are_detected() -> None:
+    """Untagged rows (nothing sent to them) are checked against the response too."""
+    from tests.test_gsheets_store import is_relocation, make_config, seed
+
+    fake = FakeSheets()
+    seed(fake)
+    store = make_google_store(fake, make_config())
+    fake.once_after(is_relocation, lambda f: f.sort_rows(PAIRINGS, "Pairing ID", descending=True))
+    with store.session("run") as session, pytest.raises(WorkbookError, match="P-0001"):
+        session.write([], [PairingUpdate("P-0001", {"Status": "Contact overdue"})], again=set())
     assert not fake.metadata(TAG_KEY)

@@ -18,7 +18,7 @@ of the run will update (``again``: the rows whose intro it is about to send;
 a new proposal that is not sent needs none).
 Sheets keeps such metadata on its row wherever the row moves, and deletes it
 with the row. The response carries the Pairing ID column so the store checks
-each tag sits on the row with the right ID (:meth:`RowTags.verify`).
+each row it wrote, added or tagged holds the right ID (:meth:`RowTags.verify`).
 
 Later writes of the run (the flushes of the sending loop) address the tagged
 rows through ``developerMetadataLookup`` data filters, with no extra read
@@ -235,8 +235,17 @@ class RowTags:
         self.ids.update(tags)
         self.pending = list(tagging.left)
 
-    def verify(self, response: Mapping[str, Any], tagging: Tagging) -> dict[str, int]:
-        """Tag ids by Pairing ID, after checking each tagged row holds that Pairing ID."""
+    def verify(
+        self,
+        response: Mapping[str, Any],
+        tagging: Tagging,
+        located: Sequence[tuple[int, str]] = (),
+    ) -> dict[str, int]:
+        """Tag ids by Pairing ID, after checking each written or tagged row holds its ID.
+
+        ``located``: every row the write set cells on or added (grid row,
+        Pairing ID), tagged or not.
+        """
         replies = response.get("replies") or []
         created = [
             reply["createDeveloperMetadata"]["developerMetadata"]
@@ -253,8 +262,9 @@ class RowTags:
         ids_now = grid_texts(pairings[0]) if pairings else None
         tags: dict[str, int] = {}
         misplaced: list[str] = []
-        for (row, pairing_id), metadata in zip(tagging.rows, created, strict=False):
+        for (_row, pairing_id), metadata in zip(tagging.rows, created, strict=False):
             tags[pairing_id] = int(metadata["metadataId"])
+        for row, pairing_id in dict.fromkeys([*located, *tagging.rows]):
             if ids_now is not None:
                 found = ids_now[row][0] if row < len(ids_now) and ids_now[row] else ""
                 if found.strip() != pairing_id:
