@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stamina
@@ -220,3 +221,42 @@ def test_a_required_column_deleted_during_the_sends_stops_the_run_before_writing
     # Nothing recorded blind: the marks stay (the next run asks staff to check them).
     assert [r["Status"] for r in records] == ["Sending intro"] * 4
     assert not any(r.get("Intro message ID") or r.get("Intro sent on") for r in records)
+
+
+def test_an_xlsx_saved_by_staff_while_a_write_is_made_keeps_their_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    from mentorsheet.adapters.workbook.xlsx import XlsxSession, XlsxStore
+    from tests.conftest import SEED, store_config, write_xlsx
+    from tests.workbooks import read_xlsx_tab
+
+    path = tmp_path / "programme.xlsx"
+    write_xlsx(path, SEED)
+    load = XlsxSession._load
+    edits: list[int] = []
+
+    def load_then_staff_save(self: XlsxSession, **kwargs: Any) -> Any:
+        workbook = load(self, **kwargs)
+        if not kwargs.get("read_only") and not edits:  # the write's load
+            edits.append(1)
+            book = openpyxl.load_workbook(path)
+            book[PAIRINGS].cell(row=3, column=2).value = "Rejected"  # P-0002
+            book[PAIRINGS].cell(row=5, column=1).value = "P-0900"  # a row typed meanwhile
+            book.save(path)
+        return workbook
+
+    monkeypatch.setattr(XlsxSession, "_load", load_then_staff_save)
+    store = XlsxStore(path, store_config())
+    with store.session("run") as session:
+        session.read()
+        outcome = session.write(
+            [], [PairingUpdate("P-0002", {"Status": "Sending intro"}, expect_status="Approved")]
+        )
+        assert outcome.applied == ()
+        assert [(s.pairing_id, s.status_now) for s in outcome.skipped] == [("P-0002", "Rejected")]
+        session.finish([], {})
+    rows = {r["pairing id"]: r["Status"] for r in read_xlsx_tab(path, PAIRINGS)}
+    assert rows["P-0002"] == "Rejected"
+    assert "P-0900" in rows
