@@ -698,6 +698,10 @@ def _input_value(value: Any, option: str) -> Json | None:
     return {"stringValue": text}
 
 
+class StaffEditRefused(PermissionError):
+    """A staff edit the sheet's protection refuses (Google Sheets shows a dialog)."""
+
+
 # --- recorded requests and faults ----------------------------------------------------------
 
 
@@ -784,6 +788,10 @@ class FakeSheets:
         self.writes = 0
         self.deny_access = False
         self.strict_metadata_delete = False  # 400 when a delete filter matches nothing
+        # Who the staff actions below act as: protected ranges apply to them.
+        self.owner = "owner@example.org"
+        self.staff_user = "staff@example.org"
+        self.acting_as = self.staff_user
         self.require_timeout = True
         self._faults: list[_Fault] = []
         self._hooks: list[Hook] = []
@@ -908,7 +916,24 @@ class FakeSheets:
         ]
         return header.index(column.strip().casefold())
 
+    def staff_check(self, title: str) -> None:
+        """Refuse a staff edit of ``title`` while a protected range without them covers it.
+
+        Staff edit as :attr:`staff_user`; the owner (:attr:`owner`) may always
+        edit, as in Google Sheets. Warning-only ranges only warn.
+        """
+        if self.acting_as == self.owner:
+            return
+        for protected in self.book.tab(title).protected_ranges:
+            users = (protected.get("editors") or {}).get("users") or []
+            if not protected.get("warningOnly") and self.acting_as not in users:
+                raise StaffEditRefused(
+                    f"{title} is protected ({protected.get('description', '')}): "
+                    f"{self.acting_as} may not edit it"
+                )
+
     def set_cell(self, title: str, row: int, column: str | int, value: object) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, column)
         old = tab.rows[row - 1].get(index)
@@ -919,11 +944,13 @@ class FakeSheets:
         )
 
     def insert_row(self, title: str, before_row: int, values: Sequence[object] = ()) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         tab.rows.insert(before_row - 1, Row([_typed_cell(value) for value in values]))
 
     def append_row(self, title: str, values: Sequence[object]) -> int:
         """Type ``values`` into the first row after the data; returns its row number."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = tab.data_end()
         if index >= len(tab.rows):
@@ -933,12 +960,14 @@ class FakeSheets:
         return index + 1
 
     def delete_row(self, title: str, row: int) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         gone = tab.rows.pop(row - 1)
         self._drop_row_metadata([gone])
 
     def insert_column(self, title: str, before: str | int, header: str = "") -> None:
         """Insert a column before ``before`` (a header or a 1-based number), as staff do."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, before)
         for row in tab.rows:
@@ -950,6 +979,7 @@ class FakeSheets:
 
     def delete_column(self, title: str, column: str | int) -> None:
         """Delete a column (a header or a 1-based number), as staff do."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, column)
         for row in tab.rows:
@@ -961,6 +991,7 @@ class FakeSheets:
         self, title: str, column: str | int, *, descending: bool = False, header_rows: int = 1
     ) -> None:
         """Sort the data rows by one column's text, as Data > Sort range does."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, column)
         end = tab.data_end()
@@ -1721,6 +1752,15 @@ class FakeSheets:
         tab = book.tab_by_id(ranges[0].get("sheetId", 0))
         index = int(request.get("index", 0))
         tab.conditional_formats.insert(index, copy.deepcopy(rule))
+
+    def _req_deleteProtectedRange(self, book: Book, request: Json) -> None:
+        wanted = request.get("protectedRangeId")
+        for tab in book.tabs:
+            for protected in tab.protected_ranges:
+                if protected.get("protectedRangeId") == wanted:
+                    tab.protected_ranges.remove(protected)
+                    return
+        raise bad_request(f"No protected range with id: {wanted}")
 
     def _req_addProtectedRange(self, book: Book, request: Json) -> Json:
         protected = copy.deepcopy(request.get("protectedRange") or {})

@@ -103,6 +103,7 @@ from mentorsheet.adapters.workbook.google.client import (
 )
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
+from mentorsheet.adapters.workbook.google.lock import WriteLock
 from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
@@ -126,7 +127,8 @@ MARKER_PREFIX: Final = "mentorsheet.marker."
 
 ENTER_FIELDS: Final = (
     f"spreadsheetId,developerMetadata({META_FIELDS}),"
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)))"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
+    "protectedRanges(protectedRangeId,description))"
 )
 READ_FIELDS: Final = (
     f"developerMetadata({META_FIELDS}),"
@@ -135,6 +137,7 @@ READ_FIELDS: Final = (
 )
 RELOCATE_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId),"
     f"data(startRow,rowData(values({CELL_FIELDS})),"
     f"rowMetadata(developerMetadata({META_FIELDS}))))"
 )
@@ -164,6 +167,7 @@ class _PairingsNow:
     tab: TabInfo
     rows: list[tuple[str, ...]]  # by 0-based grid row; rows[0] is the header
     tags: Tags
+    locks: set[int]  # the tab's protected ranges
 
 
 def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
@@ -230,6 +234,9 @@ class GoogleSheetsSession:
         self._headers: dict[str, tuple[str, ...]] = {}
         self._markers_present: set[str] = set()
         self._tags = RowTags(self._lease.token, store.config.tab_title(PAIRINGS))
+        self._lock = WriteLock(self._api.account, self._lease.token, self._tags.pairings_title)
+        self._lease.with_lease = self._lock_requests
+        self._lease.replies = self._lock.taken
 
     @property
     def stats(self) -> RequestStats:
@@ -250,7 +257,13 @@ class GoogleSheetsSession:
         self._titles = tuple(sorted(self._tabs, key=lambda title: self._tabs[title].index))
         metadata: list[Json] = list(spreadsheet.get("developerMetadata") or [])
         self._markers_present = set(self._marker_keys(metadata))
+        self._lock.seen(spreadsheet)
         return metadata
+
+    def _lock_requests(self) -> list[Json]:
+        """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
+        pairings = self._tabs.get(self._tags.pairings_title)
+        return self._lock.take_requests(pairings.sheet_id if pairings is not None else None)
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -267,7 +280,7 @@ class GoogleSheetsSession:
         """Best effort, one request: drop the lease (and row tags) after an exception."""
         self._guard.open = False
         if not self._guard.finished:
-            self._lease.release(self._tags.cleanup())
+            self._lease.release([*self._tags.cleanup(), *self._lock.remove_requests()])
 
     def close(self) -> None:
         self._guard.open = False
@@ -351,7 +364,8 @@ class GoogleSheetsSession:
         if sheet is None:
             raise MissingTabError(title, self._titles)
         info = tab_infos({"sheets": [sheet]})[title]
-        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet))
+        locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
+        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
     def _write_located(
         self,
@@ -375,7 +389,9 @@ class GoogleSheetsSession:
             where = rows_by_id(now.rows, plan.columns[PC.PAIRING_ID])
             wanted = self._tags.wanted(plan.located, where, again)
             tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
-            requests_ = [*_placement(plan, now.tab), *tagging.requests]
+            # The write lock goes in the same atomic request (see :mod:`.lock`).
+            unlock = self._lock.remove_requests(now.locks)
+            requests_ = [*_placement(plan, now.tab), *tagging.requests, *unlock]
             tags = dict(tagging.adopted)
             if requests_:
                 if retried is None:
@@ -384,6 +400,7 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
+                self._lock.lock_id = None if unlock else self._lock.lock_id
                 tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
@@ -439,7 +456,11 @@ class GoogleSheetsSession:
         if plan.problem_rows:
             content.append(append_cells(problems_tab.sheet_id, plan.problem_rows))
         content.append(append_cells(runs_tab.sheet_id, [plan.run_row], plan.run_kinds))
-        cleanup = [*self._tags.cleanup(), self._lease.delete_request()]
+        cleanup = [
+            *self._tags.cleanup(),
+            *self._lock.remove_requests(),
+            self._lease.delete_request(),
+        ]
 
         def attempt(number: int) -> None:
             if number > 1 and not self._lease.ours(self._look()):
@@ -451,7 +472,9 @@ class GoogleSheetsSession:
                     raise
                 # Deleting metadata that is no longer there may be refused: keep only what
                 # certainly exists (our lease, if still ours) and try once more.
-                keep = [self._lease.delete_request()] if self._lease.ours(self._look()) else []
+                keep: list[Json] = []
+                if self._lease.ours(self._look()):  # the look also finds our write lock
+                    keep = [*self._lock.remove_requests(), self._lease.delete_request()]
                 self._api.batch_update({"requests": [*content, *keep]}, fields="spreadsheetId")
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)

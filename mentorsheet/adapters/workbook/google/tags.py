@@ -41,9 +41,10 @@ re-locates (one read) and, in the same request, removes the tags already used
 fit. The remaining tags are removed by ``finish()``; a tag left by a killed
 run is ignored (each carries its run's token) and removed by the next run.
 
-The one window this cannot close is the second or so between the re-locating
-read and the first write: if rows move exactly then, the check on the response
-finds it and the run stops with an error naming the pairings to look at.
+The second or so between the re-locating read and the first write is closed
+by the run's write lock (:mod:`.lock`) where it can be taken; an edit that
+still lands then (the owner's, or with no lock) is found by the check on the
+response, and the run stops with an error naming the pairings to look at.
 """
 
 from __future__ import annotations
