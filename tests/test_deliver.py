@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -56,6 +56,7 @@ class Session:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         self.writes.append((list(new_rows), list(updates), durable))
         self.events.append(("write", [u.pairing_id for u in updates]))
@@ -65,6 +66,9 @@ class Session:
             if u.pairing_id in self.skip
         )
         return WriteOutcome(skipped=skipped)
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        return {pid for pid in pairing_ids if pid not in self.skip}
 
     def set_marker(self, key: str, value: str) -> None:
         self.events.append(("marker", (key, value)))

@@ -118,9 +118,9 @@ def test_requests_per_command_match_the_readme(
     assert measure(config, command, pairings=20) == measured
 
 
-def test_a_complete_run_stays_within_three_reads_and_five_writes(config: Config) -> None:
+def test_a_complete_run_stays_within_four_reads_and_five_writes(config: Config) -> None:
     reads, writes = measure(config, "run", pairings=5000)
-    assert reads <= 3
+    assert reads <= 4
     assert writes <= 5
 
 
@@ -129,7 +129,7 @@ def test_dry_run_only_reads(config: Config, promised: dict[str, tuple[int, int]]
     assert promised["run --dry-run"][1] == 0
 
 
-def test_a_long_send_batch_adds_one_write_per_flush(tmp_path: Path) -> None:
+def test_a_long_send_batch_adds_one_read_and_one_write_per_flush(tmp_path: Path) -> None:
     config = make_config(
         tmp_path,
         workbook={"backend": "google", "spreadsheet": "fake"},
@@ -137,7 +137,7 @@ def test_a_long_send_batch_adds_one_write_per_flush(tmp_path: Path) -> None:
     )
     # The five Approved rows' intros, two per flush.
     reads, writes = measure(config, "intro", pairings=5000)
-    assert reads == 3
+    assert reads == 3 + 3  # tabs, cells, re-locate; each flush re-reads its rows' Status
     assert writes == 1 + 1 + 3 + 1  # lease, marks, ceil(5 / 2) flushes, finish
 
 

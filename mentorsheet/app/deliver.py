@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from mentorsheet.adapters.channels.base import Channel, Preview, Rendered
-from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookSession
+from mentorsheet.adapters.workbook.contract import PairingUpdate, SkippedWrite, WorkbookSession
 from mentorsheet.core.effects import (
     CellLedger,
     CellUpdate,
@@ -169,6 +169,8 @@ class Delivery:
         self.log = log if log is not None else DeliveryLog()
         self._pending = CellLedger()
         self._closed: dict[str, str] = {}  # channel -> why it takes nothing more this run
+        self._checked: set[str] = set()  # marked rows asked about since the last flush
+        self._marked: set[str] = set()  # those still as the run marked them
 
     def run(self, batch: Batch) -> None:
         items = self._mark(batch)
@@ -177,8 +179,11 @@ class Delivery:
         recorded = 0
         self._progress.start(len(items))
         try:
-            for queued, rendered in items:
+            for index, (queued, rendered) in enumerate(items):
                 self._progress.advance(f"{queued.message.kind} {queued.pairing_id}")
+                if not self._still_marked(queued, items[index:]):
+                    self._unmarked(queued)
+                    continue
                 delivered = self._send(queued, rendered)
                 self.log.delivered.append(delivered)
                 self._record(delivered)
@@ -187,6 +192,7 @@ class Delivery:
                 if recorded >= self._flush_every:
                     self._flush()
                     recorded = 0
+                    self._checked.clear()  # the next batch is checked again before it is sent
             if len(self._pending):
                 self._flush()
         finally:
@@ -198,10 +204,14 @@ class Delivery:
         if batch.new_rows or batch.marks:
             # Durable before any send; with nothing to send, the store may keep
             # it for its next save (a marker or the finish).
+            # The rows whose result a flush records later: the store may prepare
+            # those (and only those) for a cheap write.
+            again = {q.pairing_id for q, _r in batch.items if q.step.records_result}
             outcome = self._session.write(
                 list(batch.new_rows),
                 [to_store(update) for update in batch.marks],
                 durable=bool(batch.items),
+                again=again,
             )
             skipped = {s.pairing_id: s.reason for s in outcome.skipped}
             self.log.marks_skipped.update(skipped)
@@ -210,6 +220,33 @@ class Delivery:
             if marker is not None:
                 self._session.set_marker(queued.step.marker, marker)
         return [item for item in batch.items if item[0].pairing_id not in skipped]
+
+    def _still_marked(self, queued: Queued, rest: Sequence[tuple[Queued, Rendered]]) -> bool:
+        """Whether staff left ``queued``'s row as the run marked it (always, if unmarked).
+
+        Asked of the store once per batch of sends (the next ``flush_every``
+        marked rows), before the first of them and again after each flush.
+        """
+        if queued.step.marked_status is None:
+            return True
+        if queued.pairing_id not in self._checked:
+            batch = [q.pairing_id for q, _r in rest if q.step.marked_status is not None]
+            batch = batch[: self._flush_every]
+            self._marked.update(self._session.still_marked(batch))
+            self._checked.update(batch)
+        return queued.pairing_id in self._marked
+
+    def _unmarked(self, queued: Queued) -> None:
+        """Staff changed the row after its mark (Rejected, say): not sent, nothing written."""
+        marked = queued.step.marked_status
+        shown = marked.value if marked is not None else "marked"
+        self.log.results_skipped.append(
+            (
+                queued.pairing_id,
+                f"not sent: its Status was changed by staff after the run set {shown!r} "
+                "(Rejected?), so nothing was sent and the row was left as staff set it",
+            )
+        )
 
     def _send(self, queued: Queued, rendered: Rendered) -> Delivered:
         kind, pid, name = queued.message.kind, queued.pairing_id, queued.message.channel
@@ -255,4 +292,21 @@ class Delivery:
         # If this write fails, the rows stay "Sending intro": the next run marks
         # them "Check intro" and nothing is sent twice. So stop here, loudly.
         outcome = self._session.write([], [to_store(u) for u in self._pending.drain()])
-        self.log.results_skipped.extend((s.pairing_id, s.reason) for s in outcome.skipped)
+        results = {d.queued.pairing_id: d.outcome.result for d in self.log.delivered}
+        for skipped in outcome.skipped:
+            self.log.results_skipped.append(
+                (skipped.pairing_id, _skip_reason(skipped, results.get(skipped.pairing_id)))
+            )
+
+
+def _skip_reason(skipped: SkippedWrite, result: Result | None) -> str:
+    """Why a result was not recorded; what to do when staff changed the row after a send."""
+    if skipped.status_now is None or result not in ("sent", "check"):
+        return skipped.reason
+    status = skipped.status_now or "(empty)"
+    if result == "sent":
+        return f"sent, but staff set {status} meanwhile: tell the mentor ({skipped.reason})"
+    return (
+        f"may have been sent, but staff set {status} meanwhile: check with the mentor "
+        f"({skipped.reason})"
+    )

@@ -9,12 +9,13 @@ network.
 What it models: tabs as grids of cells (values, number formats, bold, data
 validation), sheet ids and grid sizes, developer metadata on the spreadsheet,
 sheets and rows (row metadata moves with its row when rows are inserted,
-deleted or sorted, and goes when its row is deleted), conditional format
+deleted or sorted, and goes when its row is deleted; Google's 30,000
+characters of keys and values per spreadsheet and per sheet are enforced), conditional format
 rules and protected ranges. Endpoints: ``spreadsheets.get`` (``ranges``,
 ``includeGridData``, ``fields``), ``spreadsheets.batchUpdate`` (applied
 atomically: all or nothing), ``values.get``, ``values.batchGet``,
-``values.batchUpdate``, ``values.batchUpdateByDataFilter`` and
-``developerMetadata.search``.
+``values.batchUpdate``, ``values.batchGetByDataFilter``,
+``values.batchUpdateByDataFilter`` and ``developerMetadata.search``.
 
 Every request body and query string is validated against the Sheets v4
 discovery document shipped with google-api-python-client; like Google, the
@@ -57,6 +58,8 @@ Json = dict[str, Any]
 BASE: Final = "https://sheets.googleapis.com/"
 SHEETS_EPOCH: Final = datetime(1899, 12, 30)
 INT32: Final = 2**31
+# Characters of developer metadata (keys and values) per spreadsheet and per sheet.
+METADATA_LIMIT: Final = 30_000
 
 
 @functools.cache
@@ -695,6 +698,10 @@ def _input_value(value: Any, option: str) -> Json | None:
     return {"stringValue": text}
 
 
+class StaffEditRefused(PermissionError):
+    """A staff edit the sheet's protection refuses (Google Sheets shows a dialog)."""
+
+
 # --- recorded requests and faults ----------------------------------------------------------
 
 
@@ -710,7 +717,9 @@ class RecordedRequest:
 
     @property
     def is_read(self) -> bool:
-        return self.method == "GET" or self.path.endswith("developerMetadata:search")
+        return self.method == "GET" or self.path.endswith(
+            ("developerMetadata:search", "values:batchGetByDataFilter")
+        )
 
     @property
     def endpoint(self) -> str:
@@ -779,6 +788,10 @@ class FakeSheets:
         self.writes = 0
         self.deny_access = False
         self.strict_metadata_delete = False  # 400 when a delete filter matches nothing
+        # Who the staff actions below act as: protected ranges apply to them.
+        self.owner = "owner@example.org"
+        self.staff_user = "staff@example.org"
+        self.acting_as = self.staff_user
         self.require_timeout = True
         self._faults: list[_Fault] = []
         self._hooks: list[Hook] = []
@@ -903,7 +916,24 @@ class FakeSheets:
         ]
         return header.index(column.strip().casefold())
 
+    def staff_check(self, title: str) -> None:
+        """Refuse a staff edit of ``title`` while a protected range without them covers it.
+
+        Staff edit as :attr:`staff_user`; the owner (:attr:`owner`) may always
+        edit, as in Google Sheets. Warning-only ranges only warn.
+        """
+        if self.acting_as == self.owner:
+            return
+        for protected in self.book.tab(title).protected_ranges:
+            users = (protected.get("editors") or {}).get("users") or []
+            if not protected.get("warningOnly") and self.acting_as not in users:
+                raise StaffEditRefused(
+                    f"{title} is protected ({protected.get('description', '')}): "
+                    f"{self.acting_as} may not edit it"
+                )
+
     def set_cell(self, title: str, row: int, column: str | int, value: object) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, column)
         old = tab.rows[row - 1].get(index)
@@ -914,11 +944,13 @@ class FakeSheets:
         )
 
     def insert_row(self, title: str, before_row: int, values: Sequence[object] = ()) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         tab.rows.insert(before_row - 1, Row([_typed_cell(value) for value in values]))
 
     def append_row(self, title: str, values: Sequence[object]) -> int:
         """Type ``values`` into the first row after the data; returns its row number."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = tab.data_end()
         if index >= len(tab.rows):
@@ -928,14 +960,38 @@ class FakeSheets:
         return index + 1
 
     def delete_row(self, title: str, row: int) -> None:
+        self.staff_check(title)
         tab = self.book.tab(title)
         gone = tab.rows.pop(row - 1)
         self._drop_row_metadata([gone])
+
+    def insert_column(self, title: str, before: str | int, header: str = "") -> None:
+        """Insert a column before ``before`` (a header or a 1-based number), as staff do."""
+        self.staff_check(title)
+        tab = self.book.tab(title)
+        index = self.column_index(title, before)
+        for row in tab.rows:
+            if index < len(row.cells):
+                row.cells.insert(index, EMPTY)
+        tab.column_count += 1
+        if header:
+            tab.rows[0].put(index, _typed_cell(header))
+
+    def delete_column(self, title: str, column: str | int) -> None:
+        """Delete a column (a header or a 1-based number), as staff do."""
+        self.staff_check(title)
+        tab = self.book.tab(title)
+        index = self.column_index(title, column)
+        for row in tab.rows:
+            if index < len(row.cells):
+                del row.cells[index]
+        tab.column_count -= 1
 
     def sort_rows(
         self, title: str, column: str | int, *, descending: bool = False, header_rows: int = 1
     ) -> None:
         """Sort the data rows by one column's text, as Data > Sort range does."""
+        self.staff_check(title)
         tab = self.book.tab(title)
         index = self.column_index(title, column)
         end = tab.data_end()
@@ -1068,6 +1124,10 @@ class FakeSheets:
             ("POST", "/values:batchUpdate"): (
                 "sheets.spreadsheets.values.batchUpdate",
                 self._values_batch_update,
+            ),
+            ("POST", "/values:batchGetByDataFilter"): (
+                "sheets.spreadsheets.values.batchGetByDataFilter",
+                self._values_get_by_data_filter,
             ),
             ("POST", "/values:batchUpdateByDataFilter"): (
                 "sheets.spreadsheets.values.batchUpdateByDataFilter",
@@ -1585,8 +1645,30 @@ class FakeSheets:
                 tab.sheet_id,
                 tab.rows[start],
             )
+        self._check_metadata_limit(book, item)
         book.metadata[item.metadata_id] = item
         return {"createDeveloperMetadata": {"developerMetadata": book.metadata_json(item)}}
+
+    @staticmethod
+    def _check_metadata_limit(book: Book, item: Metadata) -> None:
+        """Google's limit: 30,000 characters (keys and values) per spreadsheet and per sheet."""
+
+        def size(entry: Metadata) -> int:
+            return len(entry.key) + len(entry.value)
+
+        same_place = [
+            entry
+            for entry in book.metadata.values()
+            if (entry.location == "SPREADSHEET") == (item.location == "SPREADSHEET")
+            and entry.sheet_id == item.sheet_id
+        ]
+        used = sum(size(entry) for entry in same_place)
+        if used + size(item) > METADATA_LIMIT:
+            where = "spreadsheet" if item.location == "SPREADSHEET" else f"sheet {item.sheet_id}"
+            raise bad_request(
+                f"Adding this developer metadata to the {where} would exceed the limit of "
+                f"{METADATA_LIMIT} characters (currently {used} characters)."
+            )
 
     def _matching(self, book: Book, data_filter: Json) -> list[Metadata]:
         lookup = data_filter.get("developerMetadataLookup")
@@ -1670,6 +1752,15 @@ class FakeSheets:
         tab = book.tab_by_id(ranges[0].get("sheetId", 0))
         index = int(request.get("index", 0))
         tab.conditional_formats.insert(index, copy.deepcopy(rule))
+
+    def _req_deleteProtectedRange(self, book: Book, request: Json) -> None:
+        wanted = request.get("protectedRangeId")
+        for tab in book.tabs:
+            for protected in tab.protected_ranges:
+                if protected.get("protectedRangeId") == wanted:
+                    tab.protected_ranges.remove(protected)
+                    return
+        raise bad_request(f"No protected range with id: {wanted}")
 
     def _req_addProtectedRange(self, book: Book, request: Json) -> Json:
         protected = copy.deepcopy(request.get("protectedRange") or {})
@@ -1832,6 +1923,44 @@ class FakeSheets:
             "totalUpdatedCells": total,
             "responses": responses,
         }
+
+    def _values_get_by_data_filter(self, _params: Mapping[str, list[str]], body: Json) -> Json:
+        """``values:batchGetByDataFilter``: row metadata lookups and grid ranges (ROWS)."""
+        if body.get("majorDimension", "ROWS") != "ROWS":
+            raise bad_request("the fake only implements majorDimension ROWS")
+        render = body.get("valueRenderOption", "FORMATTED_VALUE")
+        matched = []
+        for data_filter in body.get("dataFilters") or []:
+            grid = data_filter.get("gridRange")
+            boxes: list[tuple[Tab, GridBox]] = []
+            if grid is not None:
+                tab = self.book.tab_by_id(grid.get("sheetId", 0))
+                boxes.append(
+                    (
+                        tab,
+                        GridBox(
+                            tab.title,
+                            int(grid.get("startRowIndex", 0)),
+                            grid.get("endRowIndex"),
+                            int(grid.get("startColumnIndex", 0)),
+                            grid.get("endColumnIndex"),
+                        ),
+                    )
+                )
+            else:
+                for metadata in self._matching(self.book, data_filter):
+                    if metadata.row is None:
+                        raise bad_request("A data filter for values must match rows.")
+                    tab, index = self.book.row_position(metadata.row)
+                    boxes.append((tab, GridBox(tab.title, index, index + 1, 0, None)))
+            for tab, box in boxes:
+                matched.append(
+                    {
+                        "valueRange": self._value_range(tab, box, render),
+                        "dataFilters": [data_filter],
+                    }
+                )
+        return {"spreadsheetId": self.spreadsheet_id, "valueRanges": matched}
 
     def _metadata_search(self, _params: Mapping[str, list[str]], body: Json) -> Json:
         positions = self.book.row_positions()

@@ -36,7 +36,7 @@ its cells as text and moves (and encodes) the planned cells.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -68,6 +68,9 @@ class PairingUpdate:
 class SkippedWrite:
     pairing_id: str
     reason: str
+    # The Status found on the row when the write was skipped because staff had
+    # changed it (None for any other reason): the run tells what it sent meanwhile.
+    status_now: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class WorkbookSession(Protocol):
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         """Append Pairings rows and update existing ones by Pairing ID, as one batch.
 
@@ -100,7 +104,21 @@ class WorkbookSession(Protocol):
         status changed) is skipped and reported, never guessed at. With
         ``durable=False`` (the run passes it when nothing is sent before its
         next write) a store may keep the change until that next write, marker
-        or finish, to save a costly save.
+        or finish, to save a costly save. ``again`` names the Pairing IDs of
+        this batch that later writes of the run will update (the run passes it
+        with its marks); a store may prepare only those rows for a cheap later
+        write. None means not known: any row of the batch may be written again.
+        """
+        ...
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """Of ``pairing_ids``, those whose row still holds the Status this run last wrote there.
+
+        Asked before each batch of sends: a row staff changed since (set to
+        Rejected, say), deleted or duplicated is left out, and its message is
+        not sent. As of the store's latest look at the rows: the ``.xlsx``
+        store re-loads the file if it changed, the Google store answers from
+        the read its last write made (re-reading only rows that read missed).
         """
         ...
 

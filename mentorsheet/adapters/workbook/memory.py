@@ -20,13 +20,13 @@ changes anything, ``set_marker()`` and ``finish()`` one write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import added_headers, created_tab, layout_of
-from mentorsheet.adapters.workbook.plan import check_write, plan_finish, plan_write
+from mentorsheet.adapters.workbook.plan import check_write, plan_finish, plan_write, still_marked
 from mentorsheet.adapters.workbook.rows import data_end, present_columns, raw_tab, text_at
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
@@ -60,6 +60,7 @@ class MemorySession:
         self._guard = SessionGuard(store.describe(), dry_run=dry_run)
         self._reads = 0
         self._writes = 0
+        self._written: dict[str, str] = {}  # Pairing ID -> Status at this run's last write
 
     @property
     def stats(self) -> RequestStats:
@@ -85,6 +86,7 @@ class MemorySession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,  # memory is as durable as it gets: ignored
+        again: Collection[str] | None = None,  # nothing to prepare for later writes
     ) -> WriteOutcome:
         self._guard.check_writable("write Pairings rows")
         if not new_rows and not updates:
@@ -92,6 +94,7 @@ class MemorySession:
         check_write(new_rows, updates)
         grid = self._store.grid(PAIRINGS)
         plan = plan_write(grid, new_rows, updates, aliases=self._aliases(PAIRINGS))
+        self._written.update(plan.statuses)
         for cell in plan.cells:
             _put(grid, cell.row, cell.column, cell.text)
         for offset, texts in enumerate(plan.new_rows):
@@ -99,6 +102,10 @@ class MemorySession:
         if plan.cells or plan.new_rows:
             self._writes += 1
         return plan.outcome()
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        grid = self._store.grid(PAIRINGS)
+        return still_marked(grid, self._written, pairing_ids, self._aliases(PAIRINGS))
 
     def set_marker(self, key: str, value: str) -> None:
         self._guard.check_writable("record a marker")

@@ -40,7 +40,7 @@ skipped that ID (it was there before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, SkippedWrite, WriteOutcome
@@ -186,13 +186,13 @@ class _Planner:
         cells = {self.columns[c]: text for c, text in update.values.items() if c in self.columns}
         already = all(text_at(self.grid, row, at) == text for at, text in cells.items())
         current = text_at(self.grid, row, self.columns[PC.STATUS])
-        reason = (
-            reason
-            or self._status_changed(update.expect_status, current, already=already)
-            or self._refused(row, update.values)
+        moved = (
+            "" if reason else self._status_changed(update.expect_status, current, already=already)
         )
+        reason = reason or moved or self._refused(row, update.values)
         if reason:
-            self.plan.skipped.append(SkippedWrite(update.pairing_id, reason))
+            found = current.strip() if moved else None
+            self.plan.skipped.append(SkippedWrite(update.pairing_id, reason, found))
             return
         if not already:
             self.plan.cells.extend(CellWrite(row, at, text) for at, text in sorted(cells.items()))
@@ -300,6 +300,27 @@ def plan_write(
     batch: set[str] = set()
     planner.append([values for values in new_rows if planner.new_row(values, batch)])
     return planner.plan
+
+
+def still_marked(
+    grid: Grid,
+    written: Mapping[str, str],
+    pairing_ids: Collection[str],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> set[str]:
+    """Of ``pairing_ids``, those on exactly one row whose Status still reads as ``written``'s."""
+    header = grid[0] if grid else ()
+    columns = resolve_columns(PAIRINGS, header, aliases)
+    by_id = rows_by_id(grid, columns[PC.PAIRING_ID])
+    kept: set[str] = set()
+    for pairing_id in pairing_ids:
+        rows = by_id.get(pairing_id.strip(), [])
+        wrote = written.get(pairing_id.strip())
+        if wrote is None or len(rows) != 1:
+            continue
+        if same_status(text_at(grid, rows[0], columns[PC.STATUS]), wrote):
+            kept.add(pairing_id)
+    return kept
 
 
 @dataclass(frozen=True)

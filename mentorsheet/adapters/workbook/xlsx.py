@@ -17,7 +17,14 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   every text is written as a string cell, never as a formula; the dates and
   numbers of typed columns as date and number cells with a number format.
 - **A crash never leaves a broken workbook.** Saves go to a temporary file in
-  the same directory, are flushed to disk, then renamed over the workbook.
+  the same directory, are flushed to disk, then renamed over the workbook,
+  unless someone saved the workbook since it was loaded: then the change is
+  made again on their version (a staff edit is never saved over).
+  A workbook that is a symbolic link (common in synced folders) is saved
+  through it: the temporary file goes beside the real file and is renamed
+  over it, so the link stays a link and the real workbook holds the records;
+  the run lock and the editors' lock files are looked for by the real file
+  too.
 - **Staff formatting survives.** The workbook is loaded in full (not
   read-only) and saved back, so fonts, fills, widths, validations,
   conditional formats and other tabs are kept. What openpyxl cannot carry
@@ -45,20 +52,21 @@ when written.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import openpyxl
 from filelock import FileLock, Timeout
 from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.packaging.custom import CustomPropertyList, StringProperty
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -67,8 +75,23 @@ from openpyxl.worksheet.worksheet import Worksheet
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import created_tab
-from mentorsheet.adapters.workbook.plan import Refusal, check_write, plan_finish, plan_write
+from mentorsheet.adapters.workbook.plan import (
+    Refusal,
+    check_write,
+    plan_finish,
+    plan_write,
+    still_marked,
+)
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
+from mentorsheet.adapters.workbook.xlsx_files import (
+    MARKER_PREFIX,
+    FileChangedError,
+    custom_properties,
+    editor_lock_files,
+    fsync_directory,
+    markers_of,
+    umask,
+)
 from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_value
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
@@ -90,7 +113,8 @@ from mentorsheet.errors import (
     WorkbookError,
 )
 
-MARKER_PREFIX: Final = "mentorsheet."
+SAVE_ATTEMPTS: Final = 3  # a write done again on a file staff saved meanwhile
+T = TypeVar("T")
 Fingerprint = tuple[int, int, int, int]  # device, inode, size, modification time (ns)
 
 
@@ -98,14 +122,6 @@ def _raw_tab(sheet: ReadOnlyWorksheet) -> RawTab:
     # Some programs write a wrong sheet size; read every row there is instead.
     sheet.reset_dimensions()
     return raw_tab(sheet.title, [[cell_text(value) for value in row] for row in sheet.values])
-
-
-def _editor_lock_files(path: Path) -> list[Path]:
-    """Lock files that LibreOffice and Excel keep beside a workbook they have open."""
-    name = path.name
-    # Excel names its owner file "~$" + the name, dropping leading characters of long names.
-    candidates = [f".~lock.{name}#", f"~${name}", f"~${name[1:]}", f"~${name[2:]}"]
-    return [path.with_name(candidate) for candidate in dict.fromkeys(candidates)]
 
 
 def _grid(sheet: Worksheet) -> list[list[str]]:
@@ -151,6 +167,8 @@ class XlsxSession:
         self._kept: tuple[Workbook, Fingerprint | None] | None = None
         # Changed but not saved yet (a write with durable=False).
         self._pending: tuple[Workbook, Fingerprint | None] | None = None
+        self._written: dict[str, str] = {}  # Pairing ID -> Status at this run's last write
+        self._held = False  # the workbook being changed holds a write not saved yet
 
     @property
     def stats(self) -> RequestStats:
@@ -177,7 +195,7 @@ class XlsxSession:
                     if isinstance(sheet, ReadOnlyWorksheet):
                         tabs[tab] = _raw_tab(sheet)  # sheets are parsed here, lazily
             titles = tuple(workbook.sheetnames)
-            markers = _markers_of(workbook)
+            markers = markers_of(workbook)
         except Exception as exc:  # as in XlsxStore.load: a damaged sheet
             raise self._store.unreadable(exc) from None
         finally:
@@ -192,11 +210,21 @@ class XlsxSession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,
+        again: Collection[str] | None = None,  # every write re-locates: nothing to prepare
     ) -> WriteOutcome:
         self._guard.check_writable("write Pairings rows")
         if not new_rows and not updates:
             return WriteOutcome()
         check_write(new_rows, updates)
+        return self._saving(lambda: self._write(new_rows, updates, durable=durable))
+
+    def _write(
+        self,
+        new_rows: Sequence[Mapping[str, str]],
+        updates: Sequence[PairingUpdate],
+        *,
+        durable: bool,
+    ) -> WriteOutcome:
         workbook, loaded_as = self._editable()
         sheet = self._sheet(workbook, PAIRINGS)
         plan = plan_write(
@@ -206,6 +234,7 @@ class XlsxSession:
             aliases=self._aliases(PAIRINGS),
             refuse=_merged_refusal(sheet),
         )
+        self._written.update(plan.statuses)
         kinds = plan.kinds
         for cell in plan.cells:
             target = sheet.cell(row=cell.row + 1, column=cell.column + 1)
@@ -215,7 +244,7 @@ class XlsxSession:
         applied = plan.applied
 
         if applied and durable:
-            self._save(workbook)
+            self._save(workbook, loaded_as)
         elif applied:
             # Saved with the next marker or finish: one save of a large workbook
             # fewer when nothing is sent in between.
@@ -224,19 +253,36 @@ class XlsxSession:
             self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
         return plan.outcome()
 
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """As the file is now: re-loaded if staff saved it since this session's last look."""
+        if self._pending is not None:  # nothing was sent since that write: it is the file
+            workbook = self._pending[0]
+        else:
+            workbook, loaded_as = self._editable()
+            self._kept = (workbook, loaded_as)  # unchanged: still the file on disk
+        grid = _grid(self._sheet(workbook, PAIRINGS))
+        return still_marked(grid, self._written, pairing_ids, self._aliases(PAIRINGS))
+
     def set_marker(self, key: str, value: str) -> None:
         self._guard.check_writable("record a marker")
-        workbook, _ = self._editable()
+        self._saving(lambda: self._set_marker(key, value))
+
+    def _set_marker(self, key: str, value: str) -> None:
+        workbook, loaded_as = self._editable()
         name = MARKER_PREFIX + key
-        properties = _custom_properties(workbook)
+        properties = custom_properties(workbook)
         if name in properties.names:
             del properties[name]
         properties.append(StringProperty(name=name, value=value))
-        self._save(workbook)
+        self._save(workbook, loaded_as)
 
     def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
         self._guard.check_writable("finish the run")
-        workbook, _ = self._editable()
+        self._saving(lambda: self._finish(problems, run_row))
+        self._guard.finished = True
+
+    def _finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+        workbook, loaded_as = self._editable()
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
         runs_grid = _grid(runs_sheet)
@@ -253,9 +299,7 @@ class XlsxSession:
         for offset, texts in enumerate(plan.problem_rows, start=1):
             _put_row(problem_sheet, offset, texts, {})
         _put_row(runs_sheet, data_end(runs_grid), plan.run_row, plan.run_kinds)
-
-        self._save(workbook)
-        self._guard.finished = True
+        self._save(workbook, loaded_as)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -320,6 +364,7 @@ class XlsxSession:
         A copy that was changed but not saved is never kept.
         """
         pending, self._pending = self._pending, None
+        self._held = pending is not None  # a held change cannot be made again
         if pending is not None:
             if pending[1] != self._store.fingerprint():
                 raise WorkbookError(
@@ -335,24 +380,25 @@ class XlsxSession:
         fingerprint = self._store.fingerprint()
         return self._load(data_only=False), fingerprint
 
-    def _save(self, workbook: Workbook) -> None:
-        fingerprint = self._store.save(workbook)
+    def _save(self, workbook: Workbook, since: Fingerprint | None) -> None:
+        fingerprint = self._store.save(workbook, since=since)
         self._writes += 1
         self._kept = (workbook, fingerprint)
 
-
-def _custom_properties(workbook: Workbook) -> CustomPropertyList[object]:
-    # Added in openpyxl 3.1; the type stubs do not list it yet.
-    properties: CustomPropertyList[object] = workbook.custom_doc_props  # type: ignore[attr-defined]
-    return properties
-
-
-def _markers_of(workbook: Workbook) -> dict[str, str]:
-    return {
-        prop.name[len(MARKER_PREFIX) :]: str(prop.value)
-        for prop in _custom_properties(workbook)
-        if prop.name.startswith(MARKER_PREFIX) and prop.value is not None
-    }
+    def _saving(self, change: Callable[[], T]) -> T:
+        """``change`` (load, change, save), done again on the file as it is now if staff
+        saved it in between: their edits are never saved over."""
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                return change()
+            except FileChangedError:
+                if self._held or attempt == SAVE_ATTEMPTS:
+                    raise WorkbookError(
+                        f"{self._store.path} was changed by someone else during the run, "
+                        "while mentorsheet was saving it; nothing more was written and "
+                        "nothing more was sent: run it again"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class XlsxStore:
@@ -372,7 +418,22 @@ class XlsxStore:
         self.path = Path(path)
         self.config = config
         self.clock = clock
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def target(self) -> Path:
+        """The workbook file itself, through any symbolic links (resolved at each use).
+
+        A workbook in a synced folder is often a link to the real file: saving
+        over the link would replace it by a plain file and leave the real
+        workbook without the run's records, so saves go to the target.
+        """
+        return Path(os.path.realpath(self.path))
+
+    @property
+    def lock_path(self) -> Path:
+        """The run lock, beside the real file: runs through a link and through the file share it."""
+        target = self.target
+        return target.with_name(target.name + ".lock")
 
     def describe(self) -> str:
         return str(self.path)
@@ -433,7 +494,10 @@ class XlsxStore:
     def load(self, *, data_only: bool, read_only: bool = False) -> Workbook:
         """Load the whole workbook from disk (``read_only``: streamed, close it after use)."""
         try:
-            return openpyxl.load_workbook(self.path, read_only=read_only, data_only=data_only)
+            # Streamed sheets read the file lazily: a save staff make meanwhile would
+            # pull it from under the reader, so stream from a snapshot of its bytes.
+            source = io.BytesIO(self.path.read_bytes()) if read_only else self.path
+            return openpyxl.load_workbook(source, read_only=read_only, data_only=data_only)
         except FileNotFoundError:
             raise WorkbookAccessError(
                 f"there is no workbook at {self.path}; run `mentorsheet init` to create it"
@@ -456,10 +520,13 @@ class XlsxStore:
             return None
         return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
-    def save(self, workbook: Workbook) -> Fingerprint:
+    def save(self, workbook: Workbook, *, since: Fingerprint | None = None) -> Fingerprint:
         """Save atomically: a temporary file beside the workbook, flushed, then renamed.
 
-        Returns the fingerprint of the file written (the rename keeps it).
+        With ``since`` (the file as it was loaded), refuses with
+        :class:`FileChangedError`, saving nothing, if someone saved the file
+        meanwhile: renaming over it would undo their edits. Returns the
+        fingerprint of the file written (the rename keeps it).
         """
         self._refuse_if_open_in_editor()
         # openpyxl keeps formulas but not their last results: ask Excel and
@@ -467,10 +534,11 @@ class XlsxStore:
         if workbook.calculation is None:
             workbook.calculation = CalcProperties()
         workbook.calculation.fullCalcOnLoad = True
-        directory = self.path.parent
+        target = self.target
+        directory = target.parent
         try:
             handle, temporary = tempfile.mkstemp(
-                prefix=f".{self.path.name}.", suffix=".tmp", dir=directory
+                prefix=f".{target.name}.", suffix=".tmp", dir=directory
             )
         except OSError as exc:
             raise WorkbookAccessError(f"cannot write in {directory}: {exc.strerror}") from None
@@ -481,12 +549,15 @@ class XlsxStore:
                 os.fsync(stream.fileno())
                 info = os.fstat(stream.fileno())
             try:
-                mode = stat.S_IMODE(self.path.stat().st_mode)
+                mode = stat.S_IMODE(target.stat().st_mode)
             except FileNotFoundError:
                 # A new workbook gets the usual permissions (mkstemp's are owner-only).
-                mode = 0o666 & ~_umask()
+                mode = 0o666 & ~umask()
             os.chmod(temporary, mode)
-            os.replace(temporary, self.path)
+            if since is not None and self.fingerprint() != since:
+                raise FileChangedError(f"{self.path} was saved by someone else meanwhile")
+            # Renamed over the real file, in its own folder: a link to it stays a link.
+            os.replace(temporary, target)
         except BaseException as exc:
             with suppress(OSError):
                 os.unlink(temporary)
@@ -495,7 +566,7 @@ class XlsxStore:
                     f"could not save {self.path} (it is unchanged): {exc.strerror or exc}"
                 ) from None
             raise
-        _fsync_directory(directory)
+        fsync_directory(directory)
         return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
     # --- locking ---------------------------------------------------------------
@@ -520,7 +591,9 @@ class XlsxStore:
             lock.release()
 
     def _refuse_if_open_in_editor(self) -> None:
-        for lock_file in _editor_lock_files(self.path):
+        # Beside the link and beside the real file: the program may have opened either.
+        paths = dict.fromkeys((self.path, self.target))
+        for lock_file in [lock for path in paths for lock in editor_lock_files(path)]:
             if lock_file.exists():
                 raise WorkbookAccessError(
                     f"{self.path} is open in a spreadsheet program ({lock_file.name} is beside "
@@ -530,26 +603,11 @@ class XlsxStore:
 
     def _remove_stale_temporaries(self) -> None:
         # Left by a run killed mid-save; we hold the lock, so no save is in progress.
-        pattern = re.compile(re.escape(f".{self.path.name}.") + r"[^/\\]*\.tmp")
-        if not self.path.parent.is_dir():
+        target = self.target
+        pattern = re.compile(re.escape(f".{target.name}.") + r"[^/\\]*\.tmp")
+        if not target.parent.is_dir():
             return
-        for entry in self.path.parent.iterdir():
+        for entry in target.parent.iterdir():
             if pattern.fullmatch(entry.name):
                 with suppress(OSError):
                     entry.unlink()
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on every platform.
-    with suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -67,7 +67,9 @@ class CountingHTTPClient(HTTPClient):
         files: FileType = None,
         headers: Any = None,
     ) -> requests.Response:
-        if method.lower() == "get" or endpoint.endswith("developerMetadata:search"):
+        if method.lower() == "get" or endpoint.endswith(
+            ("developerMetadata:search", "values:batchGetByDataFilter")
+        ):
             self.reads += 1
         else:
             self.writes += 1
@@ -136,6 +138,12 @@ class SheetsClient:
     def update_by_data_filter(self, body: Mapping[str, Any]) -> Json:
         """``spreadsheets.values.batchUpdateByDataFilter``."""
         url = f"{SPREADSHEETS_API_V4_BASE_URL}/{self.key}/values:batchUpdateByDataFilter"
+        result: Json = self.client.request("post", url, json=body).json()
+        return result
+
+    def get_by_data_filter(self, body: Mapping[str, Any]) -> Json:
+        """``spreadsheets.values.batchGetByDataFilter`` (a read, though a POST)."""
+        url = f"{SPREADSHEETS_API_V4_BASE_URL}/{self.key}/values:batchGetByDataFilter"
         result: Json = self.client.request("post", url, json=body).json()
         return result
 

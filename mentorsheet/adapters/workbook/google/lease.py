@@ -44,6 +44,7 @@ LEASE_KEY: Final = "mentorsheet.lease"
 # Fixed so that two racing runs cannot both create a lease (IDs are unique per spreadsheet).
 LEASE_ID: Final = 0x6D656E74  # "ment", a positive int32
 POLL_SECONDS: Final = 5.0
+TAKE_REPLIES: Final = "replies(addProtectedRange(protectedRange(protectedRangeId)))"
 NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
 # One request that reads the spreadsheet's metadata (and absorbs what else it says).
@@ -104,6 +105,9 @@ class RunLease:
         self.value = ""
         self.expires = NEVER
         self.holding = False
+        # More requests for the lease's own (the write lock), and what to do with the replies.
+        self.with_lease: Callable[[], list[Json]] = list
+        self.replies: Callable[[list[Json]], None] = lambda _replies: None
 
     def ours(self, metadata: Sequence[Mapping[str, Any]]) -> bool:
         lease = lease_of(metadata)
@@ -158,11 +162,15 @@ class RunLease:
                 delete_metadata(metadataId=expired.metadata_id, metadataValue=expired.value)
             )
         requests_.append(create_metadata(LEASE_KEY, value, SPREADSHEET, metadata_id=LEASE_ID))
+        requests_.extend(self.with_lease())
 
         def take(attempt: int) -> None:
             if attempt > 1 and self.ours(self.look()):  # a lost response created it already
                 return
-            self.client.batch_update({"requests": requests_}, fields="spreadsheetId")
+            response = self.client.batch_update(
+                {"requests": requests_}, fields=f"spreadsheetId,{TAKE_REPLIES}"
+            )
+            self.replies(list(response.get("replies") or []))
 
         try:
             self.client.run("take the run lease", take)

@@ -12,9 +12,9 @@ one atomic ``batchUpdate``.
 Request budget
 --------------
 Sheets allows 60 requests a minute per user, so a whole ``run`` costs a fixed
-number of requests whatever the row count: **at most 3 reads and 5 writes**,
-the run lease included. Only extra flushes of a long send batch add one write
-each, and only waiting for another run's lease, or recovering from a failed
+number of requests whatever the row count: **at most 4 reads and 5 writes**,
+the run lease included. Only extra flushes of a long send batch add one read
+and one write each, and only waiting for another run's lease, or recovering from a failed
 request, adds more.
 
 ======================  =====  ======  ==========================================
@@ -26,19 +26,23 @@ session enter           1      1       ``spreadsheets.get`` (tabs, developer
 first ``write()``       1      1       ``spreadsheets.get`` of Pairings (re-locate
                                        rows by Pairing ID); one atomic
                                        ``batchUpdate``
-each later ``write()``         1       ``values:batchUpdateByDataFilter`` on the
-                                       rows tagged by the first write
+each later ``write()``  1      1       ``values:batchGetByDataFilter`` of the
+                                       header and the tagged rows (their Status
+                                       now, :mod:`.recheck`), then
+                                       ``values:batchUpdateByDataFilter`` on them
 ``set_marker()``               1       ``batchUpdate`` (spreadsheet metadata)
 ``finish()``                   1       one atomic ``batchUpdate``: Problems,
                                        Runs, tags and lease removed
 ======================  =====  ======  ==========================================
 
-A step a command does not need costs nothing: a ``run`` that writes, flushes
-once and records the digest costs 3 reads and 5 writes (measured the same on a
+Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than
+the default ``mail.max_per_run`` of 200) add one read to the flush that
+reaches them. A step a command does not need costs nothing: a ``run`` that writes, flushes
+once and records the digest costs 4 reads and 5 writes (measured the same on a
 5,000-row Pairings tab as on a 20-row one); ``propose`` 3 reads and 3 writes; a
 run with nothing to write 2 reads and 2 writes; any ``--dry-run`` and
 ``doctor`` 2 reads and no writes; ``init`` at most 2 reads and 1 write. Each
-extra flush of a long send batch adds 1 write, and taking the digest marker
+extra flush of a long send batch adds 1 read and 1 write, and taking the digest marker
 back after a failed digest adds 1.
 
 Writes that are not idempotent
@@ -56,7 +60,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,6 +103,8 @@ from mentorsheet.adapters.workbook.google.client import (
 )
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
+from mentorsheet.adapters.workbook.google.lock import WriteLock
+from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.plan import (
@@ -108,11 +114,11 @@ from mentorsheet.adapters.workbook.plan import (
     plan_finish,
     plan_write,
 )
-from mentorsheet.adapters.workbook.rows import adjacent_runs
+from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS
+from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS, resolve_columns
 from mentorsheet.errors import MissingTabError
 
 log = logging.getLogger(__name__)
@@ -121,7 +127,8 @@ MARKER_PREFIX: Final = "mentorsheet.marker."
 
 ENTER_FIELDS: Final = (
     f"spreadsheetId,developerMetadata({META_FIELDS}),"
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)))"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),"
+    "protectedRanges(protectedRangeId,description))"
 )
 READ_FIELDS: Final = (
     f"developerMetadata({META_FIELDS}),"
@@ -130,6 +137,7 @@ READ_FIELDS: Final = (
 )
 RELOCATE_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId),"
     f"data(startRow,rowData(values({CELL_FIELDS})),"
     f"rowMetadata(developerMetadata({META_FIELDS}))))"
 )
@@ -159,6 +167,7 @@ class _PairingsNow:
     tab: TabInfo
     rows: list[tuple[str, ...]]  # by 0-based grid row; rows[0] is the header
     tags: Tags
+    locks: set[int]  # the tab's protected ranges
 
 
 def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
@@ -225,6 +234,9 @@ class GoogleSheetsSession:
         self._headers: dict[str, tuple[str, ...]] = {}
         self._markers_present: set[str] = set()
         self._tags = RowTags(self._lease.token, store.config.tab_title(PAIRINGS))
+        self._lock = WriteLock(self._api.account, self._lease.token, self._tags.pairings_title)
+        self._lease.with_lease = self._lock_requests
+        self._lease.replies = self._lock.taken
 
     @property
     def stats(self) -> RequestStats:
@@ -245,7 +257,13 @@ class GoogleSheetsSession:
         self._titles = tuple(sorted(self._tabs, key=lambda title: self._tabs[title].index))
         metadata: list[Json] = list(spreadsheet.get("developerMetadata") or [])
         self._markers_present = set(self._marker_keys(metadata))
+        self._lock.seen(spreadsheet)
         return metadata
+
+    def _lock_requests(self) -> list[Json]:
+        """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
+        pairings = self._tabs.get(self._tags.pairings_title)
+        return self._lock.take_requests(pairings.sheet_id if pairings is not None else None)
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -262,7 +280,7 @@ class GoogleSheetsSession:
         """Best effort, one request: drop the lease (and row tags) after an exception."""
         self._guard.open = False
         if not self._guard.finished:
-            self._lease.release(self._tags.cleanup())
+            self._lease.release([*self._tags.cleanup(), *self._lock.remove_requests()])
 
     def close(self) -> None:
         self._guard.open = False
@@ -307,6 +325,7 @@ class GoogleSheetsSession:
         updates: Sequence[PairingUpdate],
         *,
         durable: bool = True,  # every Sheets write is durable anyway: ignored
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         self._check_writable("write Pairings rows")
         if not new_rows and not updates:
@@ -314,10 +333,25 @@ class GoogleSheetsSession:
         check_write(new_rows, updates)
         if self._tags.covers(new_rows, updates):
             try:
+                self._recheck()
                 return self._tags.write(self._api, updates)
             except RequestRejected as exc:
                 log.info("data-filter write refused (%s); re-locating rows instead", exc)
-        return self._write_located(new_rows, updates)
+        return self._write_located(new_rows, updates, again)
+
+    def _recheck(self) -> None:
+        """The flush's read of its rows, as staff may have changed them (:mod:`.recheck`)."""
+        sheet_id = self._tab(PAIRINGS).sheet_id
+        recheck(self._api, self._tags, sheet_id, self._config.headers.get(PAIRINGS))
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        if not {pairing_id.strip() for pairing_id in pairing_ids} <= self._tags.fresh:
+            # Rows the latest read did not cover (untagged, beyond the tags' budget).
+            now = self._relocate()
+            header = now.rows[0] if now.rows else ()
+            columns = resolve_columns(PAIRINGS, header, self._config.headers.get(PAIRINGS))
+            self._tags.refresh(now.rows, columns)
+        return self._tags.still_marked(pairing_ids)
 
     def _relocate(self) -> _PairingsNow:
         title = self._config.tab_title(PAIRINGS)
@@ -330,10 +364,14 @@ class GoogleSheetsSession:
         if sheet is None:
             raise MissingTabError(title, self._titles)
         info = tab_infos({"sheets": [sheet]})[title]
-        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet))
+        locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
+        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
     def _write_located(
-        self, new_rows: Sequence[Mapping[str, str]], updates: Sequence[PairingUpdate]
+        self,
+        new_rows: Sequence[Mapping[str, str]],
+        updates: Sequence[PairingUpdate],
+        again: Collection[str] | None = None,
     ) -> WriteOutcome:
         # The IDs skipped by the request that was sent (there before this write), once sent.
         retried: frozenset[str] | None = None
@@ -348,8 +386,12 @@ class GoogleSheetsSession:
                 aliases=self._config.headers.get(PAIRINGS),
                 retried=retried,
             )
-            tagging = self._tags.tagging(now.tab.sheet_id, plan.located, now.tags)
-            requests_ = [*_placement(plan, now.tab), *tagging.requests]
+            where = rows_by_id(now.rows, plan.columns[PC.PAIRING_ID])
+            wanted = self._tags.wanted(plan.located, where, again)
+            tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
+            # The write lock goes in the same atomic request (see :mod:`.lock`).
+            unlock = self._lock.remove_requests(now.locks)
+            requests_ = [*_placement(plan, now.tab), *tagging.requests, *unlock]
             tags = dict(tagging.adopted)
             if requests_:
                 if retried is None:
@@ -358,9 +400,13 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
-                tags.update(self._tags.verify(response, tagging))
+                self._lock.lock_id = None if unlock else self._lock.lock_id
+                tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
-            self._tags.ids.update(tags)
+            self._tags.settle(tagging, tags)
+            self._tags.statuses.update(plan.statuses)
+            self._tags.written.update(plan.statuses)
+            self._tags.refresh(now.rows, plan.columns)
             self._tags.statuses.update(plan.statuses)
             return plan.outcome()
 
@@ -410,7 +456,11 @@ class GoogleSheetsSession:
         if plan.problem_rows:
             content.append(append_cells(problems_tab.sheet_id, plan.problem_rows))
         content.append(append_cells(runs_tab.sheet_id, [plan.run_row], plan.run_kinds))
-        cleanup = [*self._tags.cleanup(), self._lease.delete_request()]
+        cleanup = [
+            *self._tags.cleanup(),
+            *self._lock.remove_requests(),
+            self._lease.delete_request(),
+        ]
 
         def attempt(number: int) -> None:
             if number > 1 and not self._lease.ours(self._look()):
@@ -422,7 +472,9 @@ class GoogleSheetsSession:
                     raise
                 # Deleting metadata that is no longer there may be refused: keep only what
                 # certainly exists (our lease, if still ours) and try once more.
-                keep = [self._lease.delete_request()] if self._lease.ours(self._look()) else []
+                keep: list[Json] = []
+                if self._lease.ours(self._look()):  # the look also finds our write lock
+                    keep = [*self._lock.remove_requests(), self._lease.delete_request()]
                 self._api.batch_update({"requests": [*content, *keep]}, fields="spreadsheetId")
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)

@@ -13,11 +13,12 @@ as ``numberValue`` with their number format), gives the typed cells
 mentorsheet writes on every row it located their number format, inserts the
 new rows at the end of the data (inserting, not overwriting, so a row a
 person adds at the same moment is pushed down rather than lost), and tags
-every row it touched or added with ROW developer metadata
-(``mentorsheet.pairing``).
+with ROW developer metadata (``mentorsheet.pairing``) the rows a later write
+of the run will update (``again``: the rows whose intro it is about to send;
+a new proposal that is not sent needs none).
 Sheets keeps such metadata on its row wherever the row moves, and deletes it
 with the row. The response carries the Pairing ID column so the store checks
-each tag sits on the row with the right ID (:meth:`RowTags.verify`).
+each row it wrote, added or tagged holds the right ID (:meth:`RowTags.verify`).
 
 Later writes of the run (the flushes of the sending loop) address the tagged
 rows through ``developerMetadataLookup`` data filters, with no extra read
@@ -29,20 +30,28 @@ These writes are ``valueInputOption: RAW``: a string is stored as it is
 number format can be set. A date goes as its serial number, and shows as a
 date through the format the located write gave its cell: the first write on
 a row this run is always that ``batchUpdate``.
-A row not tagged this run falls back to the re-locating read. Tags are
-removed by ``finish()`` (per-sheet metadata is limited in size), and a tag
-left by a killed run is ignored: each carries its run's token.
+A row not tagged this run falls back to the re-locating read.
 
-The one window this cannot close is the second or so between the re-locating
-read and the first write: if rows move exactly then, the check on the response
-finds it and the run stops with an error naming the pairings to look at.
+Google allows 30,000 characters of developer metadata (keys and values) per
+sheet, about 500 tags, and refuses the whole write past it. So at most
+:data:`TAG_BUDGET` characters of this run's tags live at once (about 250
+rows); the rows beyond wait (``pending``). A flush that reaches one of them
+re-locates (one read) and, in the same request, removes the tags already used
+(``spent``), another run's and a lost attempt's, and tags the next rows that
+fit. The remaining tags are removed by ``finish()``; a tag left by a killed
+run is ignored (each carries its run's token) and removed by the next run.
+
+The second or so between the re-locating read and the first write is closed
+by the run's write lock (:mod:`.lock`) where it can be taken; an edit that
+still lands then (the owner's, or with no lock) is found by the check on the
+response, and the run stops with an error naming the pairings to look at.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -56,16 +65,23 @@ from mentorsheet.adapters.workbook.google.cells import (
     row_range,
 )
 from mentorsheet.adapters.workbook.google.client import SheetsClient
-from mentorsheet.adapters.workbook.plan import missing_columns
+from mentorsheet.adapters.workbook.plan import missing_columns, status_moved
+from mentorsheet.adapters.workbook.rows import rows_by_id, text_at
 from mentorsheet.core.schema import PAIRINGS, PC, cell_kind, same_status
 from mentorsheet.errors import WorkbookError
 
 log = logging.getLogger(__name__)
 
 TAG_KEY: Final = "mentorsheet.pairing"
+# Characters of this run's row tags alive at once (keys and values): half of
+# the 30,000 Google allows per sheet, leaving room for a killed run's tags and
+# anyone else's metadata. About 250 rows.
+TAG_BUDGET: Final = 15_000
 
 # Grid row -> the tags on it: (metadataId, run token, Pairing ID).
 Tags = dict[int, list[tuple[int, str, str]]]
+# Pairing ID -> the grid rows holding it.
+RowsById = Mapping[str, list[int]]
 
 
 def row_tags(sheet: Mapping[str, Any]) -> Tags:
@@ -88,23 +104,59 @@ def row_tags(sheet: Mapping[str, Any]) -> Tags:
 
 @dataclass
 class Tagging:
-    """The tags a located write adds, and this run's tags it found already in place."""
+    """The tags a located write adds and removes, and this run's tags it keeps."""
 
     requests: list[Json] = field(default_factory=list)
     rows: list[tuple[int, str]] = field(default_factory=list)  # (grid row, Pairing ID) tagged
     adopted: dict[str, int] = field(default_factory=dict)  # Pairing ID -> existing tag id
+    dropped: set[int] = field(default_factory=set)  # tag ids removed by this write
+    left: list[str] = field(default_factory=list)  # wanted, but beyond the budget
+
+
+def tag_value(pairing_id: str, token: str) -> str:
+    return json.dumps({"id": pairing_id, "run": token}, separators=(",", ":"))
 
 
 class RowTags:
     """This run's row tags, and what it knows of the rows they are on."""
 
-    def __init__(self, token: str, pairings_title: str) -> None:
+    def __init__(self, token: str, pairings_title: str, *, budget: int = TAG_BUDGET) -> None:
         self.token = token
         self.pairings_title = pairings_title
+        self.budget = budget
         self.ids: dict[str, int] = {}  # Pairing ID -> this run's row tag
         self.statuses: dict[str, str] = {}  # Pairing ID -> Status as last read or written
         self.columns: Mapping[str, int] = {}  # Pairings columns at the last located write
         self.stale = False  # tags of other runs were seen: finish removes them too
+        self.pending: list[str] = []  # rows to tag, in order, once the budget allows
+        self.spent: set[str] = set()  # rows whose later write went by their tag
+        self.written: dict[str, str] = {}  # Pairing ID -> Status at this run's last write
+        self.fresh: set[str] = set()  # rows whose ``statuses`` come from the latest read
+        self.changed: dict[str, str] = {}  # Pairing ID -> why its tagged row is not its row now
+
+    def refresh(self, grid: Sequence[Sequence[str]], columns: Mapping[str, int]) -> None:
+        """``statuses`` of every row this run wrote, from the whole tab as just read."""
+        where = rows_by_id(grid, columns[PC.PAIRING_ID])
+        for pairing_id in self.written:
+            rows = where.get(pairing_id, [])
+            self.statuses[pairing_id] = (
+                text_at(grid, rows[0], columns[PC.STATUS]) if len(rows) == 1 else ""
+            )
+        self.fresh = set(self.written)
+
+    def still_marked(self, pairing_ids: Collection[str]) -> set[str]:
+        """Those rows whose Status as last read is the one this run last wrote."""
+        return {
+            pairing_id
+            for pairing_id in pairing_ids
+            if (key := pairing_id.strip()) in self.written
+            and key not in self.changed
+            and same_status(self.statuses.get(key, ""), self.written[key])
+        }
+
+    def size(self, pairing_id: str) -> int:
+        """Characters a tag counts against the sheet's developer metadata limit."""
+        return len(TAG_KEY) + len(tag_value(pairing_id, self.token))
 
     def covers(self, new_rows: Sequence[object], updates: Sequence[PairingUpdate]) -> bool:
         """Whether the batch can go by data filter: only updates of rows tagged this run."""
@@ -112,31 +164,89 @@ class RowTags:
             u.pairing_id.strip() in self.ids and not u.recheck for u in updates
         )
 
-    def tagging(self, sheet_id: int, located: Sequence[tuple[int, str]], found: Tags) -> Tagging:
-        """Tags for the ``located`` rows (grid row, Pairing ID), keeping ours already there."""
+    def wanted(
+        self,
+        located: Sequence[tuple[int, str]],
+        where: RowsById,
+        again: Collection[str] | None,
+    ) -> dict[str, int]:
+        """The rows worth a tag, in order (Pairing ID -> grid row now).
+
+        Only rows a later write of the run will update: those of this write
+        named in ``again`` (every row it locates when None), unless written
+        before this write (a row's later write re-locating means it is done
+        with), then the rows still waiting for a tag.
+        """
+        wanted = {
+            pairing_id: row
+            for row, pairing_id in located
+            if pairing_id not in self.statuses and (again is None or pairing_id in again)
+        }
+        here = {pairing_id for _row, pairing_id in located}
+        for pairing_id in self.pending:
+            rows = where.get(pairing_id, [])
+            if pairing_id not in here and len(rows) == 1:
+                wanted.setdefault(pairing_id, rows[0])
+        return wanted
+
+    def tagging(self, sheet_id: int, wanted: Mapping[str, int], found: Tags) -> Tagging:
+        """Tags for the ``wanted`` rows within the budget; tags no longer needed removed.
+
+        Google allows 30,000 characters of developer metadata per sheet, so at
+        most :data:`TAG_BUDGET` characters of tags live at once: a tag whose
+        row's later write is done (``spent``), another run's tag and a tag left
+        by a lost attempt go in the same request, and the rows beyond the budget
+        wait in ``pending`` for the next located write (until then their writes
+        re-locate, which costs one read).
+        """
         self.stale = self.stale or any(
             run != self.token for entries in found.values() for _id, run, _pid in entries
         )
-        ours = {
-            row: (metadata_id, pairing_id)
-            for row, entries in found.items()
-            for metadata_id, run, pairing_id in entries
-            if run == self.token
-        }
         tagging = Tagging()
-        for row, pairing_id in located:
-            mine = ours.get(row)
-            if mine is not None and mine[1] == pairing_id:
-                tagging.adopted[pairing_id] = mine[0]
+        live = 0
+        for row, entries in found.items():
+            for metadata_id, run, pairing_id in entries:
+                ours = run == self.token and pairing_id not in self.spent
+                if ours and wanted.get(pairing_id) == row:
+                    tagging.adopted[pairing_id] = metadata_id
+                elif not (ours and self.ids.get(pairing_id) == metadata_id):
+                    tagging.dropped.add(metadata_id)
+                    tagging.requests.append(delete_metadata(metadataId=metadata_id))
+                    continue
+                live += self.size(pairing_id)
+        room = self.budget - live
+        for pairing_id, row in wanted.items():
+            if pairing_id in tagging.adopted:
                 continue
+            size = self.size(pairing_id)
+            if size > room:
+                tagging.left.append(pairing_id)
+                continue
+            room -= size
             tagging.rows.append((row, pairing_id))
-            value = json.dumps({"id": pairing_id, "run": self.token}, separators=(",", ":"))
             location = {"dimensionRange": row_range(sheet_id, row, row + 1)}
-            tagging.requests.append(create_metadata(TAG_KEY, value, location))
+            tagging.requests.append(
+                create_metadata(TAG_KEY, tag_value(pairing_id, self.token), location)
+            )
         return tagging
 
-    def verify(self, response: Mapping[str, Any], tagging: Tagging) -> dict[str, int]:
-        """Tag ids by Pairing ID, after checking each tagged row holds that Pairing ID."""
+    def settle(self, tagging: Tagging, tags: Mapping[str, int]) -> None:
+        """After a located write: the tags now live, and the rows still waiting for one."""
+        self.ids = {pid: tag for pid, tag in self.ids.items() if tag not in tagging.dropped}
+        self.ids.update(tags)
+        self.pending = list(tagging.left)
+
+    def verify(
+        self,
+        response: Mapping[str, Any],
+        tagging: Tagging,
+        located: Sequence[tuple[int, str]] = (),
+    ) -> dict[str, int]:
+        """Tag ids by Pairing ID, after checking each written or tagged row holds its ID.
+
+        ``located``: every row the write set cells on or added (grid row,
+        Pairing ID), tagged or not.
+        """
         replies = response.get("replies") or []
         created = [
             reply["createDeveloperMetadata"]["developerMetadata"]
@@ -153,8 +263,9 @@ class RowTags:
         ids_now = grid_texts(pairings[0]) if pairings else None
         tags: dict[str, int] = {}
         misplaced: list[str] = []
-        for (row, pairing_id), metadata in zip(tagging.rows, created, strict=False):
+        for (_row, pairing_id), metadata in zip(tagging.rows, created, strict=False):
             tags[pairing_id] = int(metadata["metadataId"])
+        for row, pairing_id in dict.fromkeys([*located, *tagging.rows]):
             if ids_now is not None:
                 found = ids_now[row][0] if row < len(ids_now) and ids_now[row] else ""
                 if found.strip() != pairing_id:
@@ -184,9 +295,9 @@ class RowTags:
         data: list[Json] = []
         sent: dict[int, PairingUpdate] = {}
         for update in updates:
-            reason = self._why_not(update)
-            if reason:
-                skipped.append(SkippedWrite(update.pairing_id, reason))
+            refused = self._why_not(update)
+            if refused is not None:
+                skipped.append(refused)
                 continue
             metadata_id = self.ids[update.pairing_id.strip()]
             sent[metadata_id] = update
@@ -205,12 +316,16 @@ class RowTags:
         applied = self._landed(response, sent, skipped)
         return WriteOutcome(applied=tuple(applied), skipped=tuple(skipped))
 
-    def _why_not(self, update: PairingUpdate) -> str:
-        known = self.statuses.get(update.pairing_id.strip())
+    def _why_not(self, update: PairingUpdate) -> SkippedWrite | None:
+        pairing_id = update.pairing_id.strip()
+        if pairing_id in self.changed:
+            return SkippedWrite(update.pairing_id, self.changed[pairing_id])
+        known = self.statuses.get(pairing_id)
         expected = update.expect_status
         if expected is not None and known is not None and not same_status(known, expected):
-            return f"its Status is {known!r}, not {expected!r}"
-        return missing_columns(self.columns, update.values)
+            return SkippedWrite(update.pairing_id, status_moved(known, expected), known.strip())
+        reason = missing_columns(self.columns, update.values)
+        return SkippedWrite(update.pairing_id, reason) if reason else None
 
     def _filtered_row(self, metadata_id: int, update: PairingUpdate) -> Json:
         # RAW: a string is stored as a string (never a formula), a number as a
@@ -262,8 +377,10 @@ class RowTags:
                 misplaced.append(update.pairing_id)
                 continue
             applied.append(update.pairing_id)
+            self.spent.add(pairing_id)
             if PC.STATUS in update.values:
                 self.statuses[pairing_id] = update.values[PC.STATUS]
+                self.written[pairing_id] = update.values[PC.STATUS]
         if misplaced:
             raise WorkbookError(
                 "A tagged Pairings row no longer holds its Pairing ID (rows or columns moved), "
