@@ -191,20 +191,26 @@ class _Planner:
         if len(self.queue) - self.also_queued >= self.config.mail.max_per_run:
             self.left += 1
             return False
-        reason = self.refuse(queued.message)
-        if reason is not None:
-            pairing = queued.message.pairing
-            self.problems.append(
-                Problem(
-                    tab=self.config.workbook.tab_title(PAIRINGS),
-                    row=(pairing.row or None) if pairing is not None else None,
-                    column=PC.PAIRING_ID.value,
-                    value=queued.pairing_id,
-                    problem=reason,
-                )
-            )
+        if self.refused(queued):
             return False
         self.queue.append(queued)
+        return True
+
+    def refused(self, queued: Queued) -> bool:
+        """Whether ``refuse`` stops the message; a refused one is put on Problems."""
+        reason = self.refuse(queued.message)
+        if reason is None:
+            return False
+        pairing = queued.message.pairing
+        self.problems.append(
+            Problem(
+                tab=self.config.workbook.tab_title(PAIRINGS),
+                row=(pairing.row or None) if pairing is not None else None,
+                column=PC.PAIRING_ID.value,
+                value=queued.pairing_id,
+                problem=reason,
+            )
+        )
         return True
 
     def mark(self, queued: Queued) -> None:
@@ -289,18 +295,7 @@ class _Planner:
     # Status, and is outside mail.max_per_run: it goes with its email.
 
     def add(self, queued: Queued) -> bool:
-        reason = self.refuse(queued.message)
-        if reason is not None:
-            pairing = queued.message.pairing
-            self.problems.append(
-                Problem(
-                    tab=self.config.workbook.tab_title(PAIRINGS),
-                    row=(pairing.row or None) if pairing is not None else None,
-                    column=PC.PAIRING_ID.value,
-                    value=queued.pairing_id,
-                    problem=reason,
-                )
-            )
+        if self.refused(queued):
             return False
         self.queue.append(queued)
         self.also_queued += 1
