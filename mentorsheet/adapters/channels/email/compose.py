@@ -428,22 +428,31 @@ def _common_context(mail: MailConfig) -> dict[str, Any]:
     }
 
 
-def _intro_context(
-    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
+def _people_context(
+    pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
 ) -> dict[str, Any]:
+    """Who a pairing's emails are about: names (as on the tabs when known) and emails."""
     mentor_name = _mentor_name(pairing, mentor)
     mentee_name = _mentee_name(pairing, mentee)
     return {
-        **_common_context(mail),
         "pairing_id": pairing.pairing_id,
-        "route": pairing.route.value if pairing.route is not None else "",
-        "why": pairing.why.strip(),
         "mentor_name": mentor_name,
         "mentor_first_name": _first_name(mentor_name, "there"),
         "mentor_email": pairing.mentor_email,
         "mentee_name": mentee_name,
         "mentee_first_name": _first_name(mentee_name, "your mentee"),
         "mentee_email": pairing.mentee_email,
+    }
+
+
+def _intro_context(
+    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
+) -> dict[str, Any]:
+    return {
+        **_common_context(mail),
+        **_people_context(pairing, mentor, mentee),
+        "route": pairing.route.value if pairing.route is not None else "",
+        "why": pairing.why.strip(),
         "mentee_skills": ", ".join(mentee.skills_wanted) if mentee is not None else "",
         "calendly_url": calendly_link(mentor.calendly) if mentor is not None else "",
     }
@@ -457,17 +466,10 @@ def _reminder_context(
     number: int,
     business_days_waited: int,
 ) -> dict[str, Any]:
-    mentor_name = _mentor_name(pairing, mentor)
-    mentee_name = _mentee_name(pairing, None)
     sent = pairing.intro_sent_on
     return {
         **_common_context(mail),
-        "pairing_id": pairing.pairing_id,
-        "mentor_name": mentor_name,
-        "mentor_first_name": _first_name(mentor_name, "there"),
-        "mentee_name": mentee_name,
-        "mentee_first_name": _first_name(mentee_name, "your mentee"),
-        "mentee_email": pairing.mentee_email,
+        **_people_context(pairing, mentor, None),
         "number": number,
         "business_days_waited": business_days_waited,
         "intro_sent_on": _long_date(sent.date()) if sent is not None else "",
@@ -479,18 +481,10 @@ def _ending_context(
     mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
 ) -> dict[str, Any]:
     """The closing email's and the re-pair note's variables (the same for both)."""
-    mentor_name = _mentor_name(pairing, mentor)
-    mentee_name = _mentee_name(pairing, mentee)
     sent = pairing.intro_sent_on
     return {
         **_common_context(mail),
-        "pairing_id": pairing.pairing_id,
-        "mentor_name": mentor_name,
-        "mentor_first_name": _first_name(mentor_name, "there"),
-        "mentor_email": pairing.mentor_email,
-        "mentee_name": mentee_name,
-        "mentee_first_name": _first_name(mentee_name, "your mentee"),
-        "mentee_email": pairing.mentee_email,
+        **_people_context(pairing, mentor, mentee),
         "intro_sent_on": _long_date(sent.date()) if sent is not None else "",
         "feedback_form_url": calendly_link(mail.feedback_form_url),
     }
