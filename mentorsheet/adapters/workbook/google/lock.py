@@ -19,11 +19,15 @@ The lock needs the run's account by name (a service account's address);
 with a person's own sign-in it is not taken. A lock left by a killed run is
 removed by the next run's lease request; ``finish()`` and the release after an
 exception remove this run's if the first write did not.
+
+A session that erases cells at its finish (``forget``: no first write) locks
+every tab the same way, from the lease to the finish, which removes the locks
+in the same atomic request as the erasures (see :mod:`.erasures`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from mentorsheet.adapters.workbook.google.cells import Json
@@ -38,29 +42,31 @@ class WriteLock:
         self.account = account
         self.description = f"{PREFIX}{token}: writing, edit again in a few seconds"
         self.pairings_title = pairings_title
-        self.lock_id: int | None = None
+        self.lock_ids: list[int] = []  # ours: Pairings, or every tab of an erasing session
         self.stale: list[int] = []  # locks of runs that are gone
 
     def seen(self, spreadsheet: Mapping[str, Any]) -> None:
         """Ours and stale locks, from a read listing the sheets' protected ranges."""
         self.stale = []
-        self.lock_id = None
+        self.lock_ids = []
         for sheet in spreadsheet.get("sheets") or []:
             for protected in sheet.get("protectedRanges") or []:
                 description = str(protected.get("description", ""))
                 if not description.startswith(PREFIX):
                     continue
                 if description == self.description:
-                    self.lock_id = int(protected["protectedRangeId"])
+                    self.lock_ids.append(int(protected["protectedRangeId"]))
                 else:
                     self.stale.append(int(protected["protectedRangeId"]))
 
-    def take_requests(self, sheet_id: int | None) -> list[Json]:
+    def take_requests(self, sheet_ids: Iterable[int]) -> list[Json]:
         """With the lease: stale locks removed, ours added (none without an account)."""
         requests_: list[Json] = [
             {"deleteProtectedRange": {"protectedRangeId": stale}} for stale in self.stale
         ]
-        if self.account is not None and sheet_id is not None and self.lock_id is None:
+        if self.account is None or self.lock_ids:
+            return requests_
+        for sheet_id in sheet_ids:
             protected = {
                 "range": {"sheetId": sheet_id},
                 "description": self.description,
@@ -74,11 +80,18 @@ class WriteLock:
         for reply in replies:
             added = (reply or {}).get("addProtectedRange")
             if added:
-                self.lock_id = int(added["protectedRange"]["protectedRangeId"])
+                self.lock_ids.append(int(added["protectedRange"]["protectedRangeId"]))
         self.stale = []
 
     def remove_requests(self, present: set[int] | None = None) -> list[Json]:
-        """Ours removed (if ``present`` is given: only if it is still there)."""
-        if self.lock_id is None or (present is not None and self.lock_id not in present):
-            return []
-        return [{"deleteProtectedRange": {"protectedRangeId": self.lock_id}}]
+        """Ours removed (if ``present`` is given: only those still there)."""
+        return [
+            {"deleteProtectedRange": {"protectedRangeId": lock_id}}
+            for lock_id in self.lock_ids
+            if present is None or lock_id in present
+        ]
+
+    def removed(self, requests_: Sequence[Json]) -> None:
+        """Forget the locks ``requests_`` (from :meth:`remove_requests`) removed."""
+        gone = {int(r["deleteProtectedRange"]["protectedRangeId"]) for r in requests_}
+        self.lock_ids = [lock_id for lock_id in self.lock_ids if lock_id not in gone]

@@ -101,6 +101,7 @@ from mentorsheet.adapters.workbook.google.client import (
     SheetsClient,
     status_of,
 )
+from mentorsheet.adapters.workbook.google.erasures import erase_requests
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
 from mentorsheet.adapters.workbook.google.lock import WriteLock
@@ -116,6 +117,7 @@ from mentorsheet.adapters.workbook.plan import (
 )
 from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS, resolve_columns
@@ -216,8 +218,11 @@ def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
 class GoogleSheetsSession:
     """One run's session on the spreadsheet: see the module docstring for its requests."""
 
-    def __init__(self, store: GoogleSheetsStore, holder: str, *, dry_run: bool) -> None:
+    def __init__(
+        self, store: GoogleSheetsStore, holder: str, *, dry_run: bool, erasing: bool = False
+    ) -> None:
         self._store = store
+        self._erasing = erasing
         self._api = store.api()
         self._config = store.config
         self._guard = SessionGuard(store.describe(), dry_run=dry_run)
@@ -263,7 +268,9 @@ class GoogleSheetsSession:
     def _lock_requests(self) -> list[Json]:
         """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
         pairings = self._tabs.get(self._tags.pairings_title)
-        return self._lock.take_requests(pairings.sheet_id if pairings is not None else None)
+        if self._erasing:  # every tab, to the finish (see :mod:`.erasures`)
+            return self._lock.take_requests(info.sheet_id for info in self._tabs.values())
+        return self._lock.take_requests([pairings.sheet_id] if pairings is not None else [])
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -287,13 +294,15 @@ class GoogleSheetsSession:
 
     # --- read -------------------------------------------------------------------
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         titles = {tab: self._config.tab_title(tab) for tab in TABS}
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
+        known = set(present.values())
+        others = [title for title in self._titles if every_tab and title not in known]
         params: ParamsType
-        if present:
+        if present or others:
             params = {
-                "ranges": [absolute_range_name(title) for title in present.values()],
+                "ranges": [absolute_range_name(t) for t in [*present.values(), *others]],
                 "includeGridData": "true",
                 "fields": READ_FIELDS,
             }
@@ -315,7 +324,13 @@ class GoogleSheetsSession:
                 self._tabs[title] = info
             tabs[tab] = sheet_raw_tab(title, sheet)
             self._headers[tab] = tabs[tab].header
-        return RawWorkbook(tabs=tabs, titles=self._titles, markers=_markers_of(metadata))
+        found = ((t, sheet_by_title(spreadsheet, t)) for t in others)
+        return RawWorkbook(
+            tabs=tabs,
+            titles=self._titles,
+            markers=_markers_of(metadata),
+            others={title: sheet_raw_tab(title, sheet) for title, sheet in found if sheet},
+        )
 
     # --- write ------------------------------------------------------------------
 
@@ -400,7 +415,7 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
-                self._lock.lock_id = None if unlock else self._lock.lock_id
+                self._lock.removed(unlock)
                 tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
@@ -442,14 +457,21 @@ class GoogleSheetsSession:
         self._api.update("record a marker", [request])
         self._markers_present.add(name)
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        erase: Sequence[CellErasure] = (),
+    ) -> None:
         self._check_writable("finish the run")
         check_known(RUNS, run_row, "the Runs row")
         plan = plan_finish(
             self._header(PROBLEMS), self._header(RUNS), problems, run_row, self._config.headers
         )
         problems_tab, runs_tab = self._tab(PROBLEMS), self._tab(RUNS)
-        content: list[Json] = []
+        # Before Problems is cleared: the erasures' cells are where the read found them.
+        content: list[Json] = erase_requests(erase, self._tabs)
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
             content.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
@@ -554,10 +576,12 @@ class GoogleSheetsStore:
         return self._api
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[GoogleSheetsSession]:
+    def session(
+        self, holder: str, *, dry_run: bool = False, erasing: bool = False
+    ) -> Iterator[GoogleSheetsSession]:
         # A fresh client per session, so ``stats`` counts this session's requests only.
         self._api = None
-        session = GoogleSheetsSession(self, holder, dry_run=dry_run)
+        session = GoogleSheetsSession(self, holder, dry_run=dry_run, erasing=erasing)
         session.enter()
         try:
             yield session
