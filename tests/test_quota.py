@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.app.forget import forget
 from mentorsheet.app.run import COMMANDS, Runner
 from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
@@ -159,3 +160,17 @@ def test_init_cost_matches_the_readme(config: Config) -> None:
     writes = max(w for _, w in costs)
     text = README.read_text(encoding="utf-8")
     assert f"`init` costs at most {reads} reads and {writes} write" in text
+
+
+def test_forget_costs_what_the_readme_says(
+    config: Config, promised: dict[str, tuple[int, int]]
+) -> None:
+    for pairings in (5000, 20):
+        fake = FakeSheets()
+        fake.clock.moment = MONDAY
+        seed(fake, pairings)
+        fake.reset_counts()
+        store = make_google_store(fake, config.workbook)
+        report = forget(config, store, "Mentor7@example.org", clock=fake.clock.now)
+        assert report.count > 3  # the mentor's row and their pairings' cells
+        assert (fake.reads, fake.writes) == promised["forget"] == (2, 2)

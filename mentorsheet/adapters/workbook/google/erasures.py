@@ -10,44 +10,78 @@ and the finish:
   and the spreadsheet's owner, can edit meanwhile;
 * each cell is changed by a ``findReplace`` limited to that one cell, finding
   the whole text it held when read (case kept, never a pattern): if a row did
-  move there (an owner's edit in those seconds), the cell holds another
+  move there (an owner's edit in those seconds), the cell mostly holds another
   person's text and nothing is replaced. Every request of the batch applies,
   or none.
+
+Only a cell of another person's that happens to hold the very same text
+(the same skills, say) could still be replaced, and only after an owner's
+edit. So the finish asks for the erased tabs back in its response and checks
+every cell it changed against its row's key there (:func:`misplaced`); one
+changed on a row that is not the person's is put back, by the same kind of
+guarded find and replace, in one more request, and the command says to run
+it again for what was left. A normal forget never needs that request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from mentorsheet.adapters.workbook.google.cells import Json, TabInfo
-from mentorsheet.core.erasure import CellErasure
+from mentorsheet.adapters.workbook.google.cells import Json, TabInfo, grid_texts, sheet_by_title
+from mentorsheet.core.erasure import CellErasure, email_key
 
 
-def erase_requests(erasures: Sequence[CellErasure], tabs: Mapping[str, TabInfo]) -> list[Json]:
+def erase_requests(
+    erasures: Sequence[CellErasure], tabs: Mapping[str, TabInfo]
+) -> list[tuple[CellErasure, Json]]:
     """One ``findReplace`` per cell (a tab that is gone meanwhile is skipped)."""
-    requests_: list[Json] = []
-    for erasure in erasures:
-        tab = tabs.get(erasure.tab)
-        if tab is None:
-            continue
-        cell = {
-            "sheetId": tab.sheet_id,
-            "startRowIndex": erasure.row - 1,
-            "endRowIndex": erasure.row,
-            "startColumnIndex": erasure.column,
-            "endColumnIndex": erasure.column + 1,
+    return [
+        (erasure, _find_replace(erasure, tabs[erasure.tab], erasure.old, erasure.new))
+        for erasure in erasures
+        if erasure.tab in tabs
+    ]
+
+
+def _find_replace(erasure: CellErasure, tab: TabInfo, find: str, replacement: str) -> Json:
+    cell = {
+        "sheetId": tab.sheet_id,
+        "startRowIndex": erasure.row - 1,
+        "endRowIndex": erasure.row,
+        "startColumnIndex": erasure.column,
+        "endColumnIndex": erasure.column + 1,
+    }
+    return {
+        "findReplace": {
+            "find": find,
+            "replacement": replacement,
+            "matchCase": True,
+            "matchEntireCell": True,
+            "searchByRegex": False,
+            "includeFormulas": False,
+            "range": cell,
         }
-        requests_.append(
-            {
-                "findReplace": {
-                    "find": erasure.old,
-                    "replacement": erasure.new,
-                    "matchCase": True,
-                    "matchEntireCell": True,
-                    "searchByRegex": False,
-                    "includeFormulas": False,
-                    "range": cell,
-                }
-            }
-        )
-    return requests_
+    }
+
+
+def misplaced(
+    sent: Sequence[tuple[CellErasure, Json]],
+    replies: Sequence[Mapping[str, Any]],
+    spreadsheet: Mapping[str, Any],
+    tabs: Mapping[str, TabInfo],
+) -> list[Json]:
+    """Requests putting back each cell changed on a row that is not its key's, as the
+    finish's response shows the tabs (none when no row moved)."""
+    grids = {title: grid_texts(sheet_by_title(spreadsheet, title) or {}) for title in tabs}
+    back: list[Json] = []
+    for (erasure, _request), reply in zip(sent, replies, strict=False):
+        if not (reply or {}).get("findReplace", {}).get("valuesChanged"):
+            continue
+        grid = grids.get(erasure.tab) or []
+        row = grid[erasure.row - 1] if erasure.row - 1 < len(grid) else ()
+        key = row[erasure.key_column] if erasure.key_column < len(row) else ""
+        # The key cell holds the key, or was itself erased in this batch (the email).
+        if email_key(key) in (email_key(erasure.key), email_key(erasure.new)):
+            continue
+        back.append(_find_replace(erasure, tabs[erasure.tab], erasure.new, erasure.old))
+    return back

@@ -84,16 +84,13 @@ from mentorsheet.adapters.workbook.google.cells import (
     append_cells,
     column_letter,
     create_metadata,
-    format_cells,
     grid_texts,
     header_of,
     lookup,
-    row_range,
     sheet_by_title,
     sheet_raw_tab,
     spreadsheet_key,
     tab_infos,
-    write_cells,
 )
 from mentorsheet.adapters.workbook.google.client import (
     CountingHTTPClient,
@@ -101,21 +98,21 @@ from mentorsheet.adapters.workbook.google.client import (
     SheetsClient,
     status_of,
 )
-from mentorsheet.adapters.workbook.google.erasures import erase_requests
+from mentorsheet.adapters.workbook.google.erasures import erase_requests, misplaced
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
 from mentorsheet.adapters.workbook.google.lock import WriteLock
+from mentorsheet.adapters.workbook.google.placement import placement
 from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.plan import (
-    WritePlan,
     check_known,
     check_write,
     plan_finish,
     plan_write,
 )
-from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
+from mentorsheet.adapters.workbook.rows import rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
@@ -147,6 +144,10 @@ WRITE_RESPONSE_FIELDS: Final = (
     "replies(createDeveloperMetadata(developerMetadata(metadataId,metadataValue,location))),"
     f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
 )
+ERASE_RESPONSE_FIELDS: Final = (
+    "spreadsheetId,replies(findReplace(valuesChanged)),"
+    f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
+)
 HEADER_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
     f"data(startRow,rowData(values({CELL_FIELDS}))))"
@@ -170,49 +171,6 @@ class _PairingsNow:
     rows: list[tuple[str, ...]]  # by 0-based grid row; rows[0] is the header
     tags: Tags
     locks: set[int]  # the tab's protected ranges
-
-
-def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
-    """Number formats for the typed cells mentorsheet may write later on the rows located.
-
-    Later writes of the run go by data filter (:mod:`.tags`), whose RAW
-    values can be numbers but can set no format; every row they can reach
-    was located, and tagged, by a write like this one, which gives its
-    typed cells their format (new rows get theirs with their values).
-    """
-    kinds = plan.kinds
-    written = {(cell.row, cell.column) for cell in plan.cells}
-    requests_: list[Json] = []
-    for row in sorted({row for row, _pid in plan.located if row < plan.append_at}):
-        unset = {at: "" for at in plan.owned_typed if (row, at) not in written}
-        for start, texts in adjacent_runs(unset):
-            column_kinds = [kinds[start + offset] for offset in range(len(texts))]
-            requests_.append(format_cells(sheet_id, row, start, column_kinds))
-    return requests_
-
-
-def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
-    """The plan as Sheets requests: formats and cells set, then new rows inserted below the data."""
-    sheet_id = tab.sheet_id
-    kinds = plan.kinds
-    requests_ = _formats(plan, sheet_id)
-    requests_.extend(
-        write_cells(sheet_id, row, start, [texts], kinds) for row, start, texts in plan.cell_runs()
-    )
-    if plan.new_rows:
-        start, count = plan.append_at, len(plan.new_rows)
-        if start < tab.row_count:
-            # Inserted, not written over: a row typed there meanwhile is pushed down.
-            insert = {"range": row_range(sheet_id, start, start + count)}
-            requests_.append({"insertDimension": {**insert, "inheritFromBefore": start > 1}})
-        else:
-            append = {"sheetId": sheet_id, "dimension": "ROWS", "length": count}
-            requests_.append({"appendDimension": append})
-        # Every typed cell of a new row, blank ones too, gets its format.
-        width = max(kinds, default=-1) + 1
-        rows = [[*texts, *[""] * (width - len(texts))] for texts in plan.new_rows]
-        requests_.append(write_cells(sheet_id, start, 0, rows, kinds))
-    return requests_
 
 
 class GoogleSheetsSession:
@@ -406,7 +364,7 @@ class GoogleSheetsSession:
             tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
             # The write lock goes in the same atomic request (see :mod:`.lock`).
             unlock = self._lock.remove_requests(now.locks)
-            requests_ = [*_placement(plan, now.tab), *tagging.requests, *unlock]
+            requests_ = [*placement(plan, now.tab), *tagging.requests, *unlock]
             tags = dict(tagging.adopted)
             if requests_:
                 if retried is None:
@@ -471,7 +429,8 @@ class GoogleSheetsSession:
         )
         problems_tab, runs_tab = self._tab(PROBLEMS), self._tab(RUNS)
         # Before Problems is cleared: the erasures' cells are where the read found them.
-        content: list[Json] = erase_requests(erase, self._tabs)
+        sent = erase_requests(erase, self._tabs)
+        content: list[Json] = [request for _erasure, request in sent]
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
             content.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
@@ -484,11 +443,27 @@ class GoogleSheetsSession:
             self._lease.delete_request(),
         ]
 
+        checked = sorted({erasure.tab for erasure, _request in sent})
+        response: Json = {}
+
+        def batch(requests_: list[Json]) -> Json:
+            if not checked:
+                return self._api.batch_update({"requests": requests_}, fields="spreadsheetId")
+            # The erased tabs come back, to check no row moved under an erasure (.erasures).
+            body = {
+                "requests": requests_,
+                "includeSpreadsheetInResponse": True,
+                "responseRanges": [absolute_range_name(title) for title in checked],
+                "responseIncludeGridData": True,
+            }
+            return self._api.batch_update(body, fields=ERASE_RESPONSE_FIELDS)
+
         def attempt(number: int) -> None:
+            nonlocal response
             if number > 1 and not self._lease.ours(self._look()):
                 return  # the lease goes with the Runs row: gone means done
             try:
-                self._api.batch_update({"requests": [*content, *cleanup]}, fields="spreadsheetId")
+                response = batch([*content, *cleanup])
             except APIError as exc:
                 if status_of(exc) != 400:
                     raise
@@ -497,11 +472,25 @@ class GoogleSheetsSession:
                 keep: list[Json] = []
                 if self._lease.ours(self._look()):  # the look also finds our write lock
                     keep = [*self._lock.remove_requests(), self._lease.delete_request()]
-                self._api.batch_update({"requests": [*content, *keep]}, fields="spreadsheetId")
+                response = batch([*content, *keep])
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)
+        if sent and response:
+            self._put_back(sent, response)
         self._guard.finished = True
         self._lease.holding = False
+
+    def _put_back(self, sent: Sequence[tuple[CellErasure, Json]], response: Json) -> None:
+        """Cells an owner's row move put under an erasure, put back (:mod:`.erasures`)."""
+        spreadsheet = response.get("updatedSpreadsheet") or {}
+        back = misplaced(sent, list(response.get("replies") or []), spreadsheet, self._tabs)
+        if back:
+            self._api.update("put back cells of rows moved during the erasure", back)
+            log.warning(
+                "rows were moved while the erasure ran: %d cell(s) of other rows were put "
+                "back as they were; run the command again to erase what is left",
+                len(back),
+            )
 
     def _tab(self, tab: str) -> TabInfo:
         title = self._config.tab_title(tab)
