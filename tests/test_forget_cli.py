@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from mentorsheet.core.schema import MENTEES
-from tests.test_cli import in_tmp, invoke, write_config  # noqa: F401 -- in_tmp is a fixture
+from tests.test_cli import in_tmp, invoke, write_config
 
 __all__ = ["in_tmp"]
 
@@ -21,7 +21,7 @@ def seeded(folder: Path) -> Path:
     return config
 
 
-def test_forget_prints_each_cell_and_exits_0_then_1(in_tmp: Path) -> None:  # noqa: F811
+def test_forget_prints_each_cell_and_exits_0_then_1(in_tmp: Path) -> None:
     config = seeded(in_tmp)
     dry = invoke("forget", "sam@example.net", "--dry-run", "--config", str(config))
     assert dry.exit_code == 0, dry.output
@@ -39,14 +39,14 @@ def test_forget_prints_each_cell_and_exits_0_then_1(in_tmp: Path) -> None:  # no
     assert "nothing to erase" in again.output
 
 
-def test_an_email_nobody_has_exits_1_and_says_so(in_tmp: Path) -> None:  # noqa: F811
+def test_an_email_nobody_has_exits_1_and_says_so(in_tmp: Path) -> None:
     config = seeded(in_tmp)
     result = invoke("forget", "nobody@example.net", "--config", str(config))
     assert result.exit_code == 1
     assert "nothing to erase" in result.output and "nobody@example.net" in result.output
 
 
-def test_a_name_instead_of_an_email_is_a_usage_error(in_tmp: Path) -> None:  # noqa: F811
+def test_a_name_instead_of_an_email_is_a_usage_error(in_tmp: Path) -> None:
     config = seeded(in_tmp)
     result = invoke("forget", "Sam Reyes", "--config", str(config))
     assert result.exit_code == 2
