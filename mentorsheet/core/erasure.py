@@ -255,6 +255,24 @@ class _Planner:
             if not theirs and mentions is not None and id_at is not None:
                 self._mentions(tab, offset, free, id_at, mentions)
 
+    def pairing_rows(self, pairing_ids: set[str]) -> None:
+        """Both sides and the free text of the rows of ``pairing_ids``, keyed by Pairing ID."""
+        columns = _columns(self.raw, PAIRINGS, self.aliases)
+        if columns is None or PC.PAIRING_ID not in columns:
+            return
+        tab = self.raw.tabs[PAIRINGS]
+        id_at = columns[PC.PAIRING_ID]
+        known = set(columns.values())
+        personal = [columns[c] for side in _SIDES for c in side if c in columns]
+        free = [columns[c] for c in _FREE_TEXT if c in columns]
+        for offset, cells in enumerate(tab.rows):
+            key = _cell(tab, offset, id_at).strip()
+            if key not in pairing_ids:
+                continue
+            staff = [c for c in range(len(cells)) if c not in known]
+            for column in [*personal, *free, *staff]:
+                self.erase(tab, offset, column, id_at, key)
+
     def _mentions(
         self, tab: RawTab, offset: int, free: Sequence[int], id_at: int, mentions: re.Pattern[str]
     ) -> None:
@@ -346,3 +364,19 @@ def plan_erasure(
         problems_changed=changed,
         found=planner.found,
     )
+
+
+def plan_pairing_rows(
+    raw: RawWorkbook,
+    pairing_ids: Iterable[str],
+    *,
+    day: date,
+    aliases: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+) -> tuple[CellErasure, ...]:
+    """The personal cells of whole Pairings rows (both people, Why, Notes, staff's columns).
+
+    For retention: the rows' Pairing IDs, Status, dates and ledger stay.
+    """
+    planner = _Planner(raw, _Person(set()), placeholder(day), aliases or {})
+    planner.pairing_rows({pid.strip() for pid in pairing_ids})
+    return tuple(planner.cells)

@@ -491,6 +491,7 @@ def plan_digest(
     markers: Mapping[str, str],
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
+    erased_pairings: int = 0,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
@@ -500,6 +501,7 @@ def plan_digest(
         match=match,
         problems=problems,
         returning=returning,
+        erased_pairings=erased_pairings,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):
