@@ -155,7 +155,7 @@ class _Run:
     digest_log: DeliveryLog = field(default_factory=DeliveryLog)
     error: str = ""
     retention: Erasure = field(default_factory=Erasure)  # erased in the finish
-    retained_pairings: int = 0
+    retained_pairings: tuple[str, ...] = ()  # their Pairing IDs
 
     def skipped(self) -> list[tuple[str, str]]:
         return [*self.log.marks_skipped.items(), *self.log.results_skipped]

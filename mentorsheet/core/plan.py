@@ -491,7 +491,7 @@ def plan_digest(
     markers: Mapping[str, str],
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
-    erased_pairings: int = 0,
+    erased_pairings: Sequence[str] = (),
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(

@@ -113,12 +113,12 @@ def plan_retention(
     today: date,
     months: int,
     aliases: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
-) -> tuple[Erasure, int]:
-    """What retention erases today, and how many pairings that is (see the module doc)."""
+) -> tuple[Erasure, tuple[str, ...]]:
+    """What retention erases today, and the Pairing IDs of its pairings (see the module doc)."""
     old = expired(programme.pairings, today=today, months=months)
     if not old:
-        return Erasure(), 0
+        return Erasure(), ()
     people = plan_erasure(raw, _done_mentees(programme, old), day=today, aliases=aliases)
     rows = plan_pairing_rows(raw, [p.pairing_id for p in old], day=today, aliases=aliases)
     cells = {(c.tab, c.row, c.column): c for c in [*people.cells, *rows]}
-    return Erasure(cells=tuple(cells.values()), found=True), len(old)
+    return Erasure(cells=tuple(cells.values()), found=True), tuple(p.pairing_id for p in old)
