@@ -51,6 +51,7 @@ from typing import Final
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
+    COLUMNS,
     MENTEES,
     MENTORS,
     PAIRINGS,
@@ -59,6 +60,7 @@ from mentorsheet.core.schema import (
     MenteeColumn,
     MentorColumn,
     ProblemColumn,
+    header_key,
     resolve_columns,
 )
 from mentorsheet.errors import MentorsheetError
@@ -152,13 +154,23 @@ def _cell(tab: RawTab, offset: int, column: int) -> str:
 def _columns(
     raw: RawWorkbook, tab: str, aliases: Mapping[str, Mapping[str, Sequence[str]]]
 ) -> dict[str, int] | None:
+    """Where each canonical column of ``tab`` is, as far as its header says.
+
+    Leniently: a tab missing a column a run needs, or with a header twice, is
+    still searched (the first of a repeated header is the column; the other is
+    erased on the person's rows like any column mentorsheet does not know).
+    """
     found = raw.tabs.get(tab)
     if found is None:
         return None
-    try:
-        return resolve_columns(tab, found.header, aliases.get(tab))
-    except MentorsheetError:
-        return None
+    keys = [header_key(text) for text in found.header]
+    columns: dict[str, int] = {}
+    for column in COLUMNS[tab]:
+        for candidate in [*aliases.get(tab, {}).get(column, ()), column]:
+            if header_key(candidate) in keys:
+                columns[column] = keys.index(header_key(candidate))
+                break
+    return columns
 
 
 class _Planner:
