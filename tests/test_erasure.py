@@ -24,6 +24,13 @@ ERASED = "erased 2026-12-01"
 
 def programme_raw() -> RawWorkbook:
     raw = workbook(
+        runs=[
+            {
+                "Started": "2026-11-02T09:00:00",
+                "Result": "failed: no Slack member for sam@example.net",
+            },
+            {"Started": "2026-11-03T09:00:00", "Result": "ok"},
+        ],
         mentors=[
             {
                 "Name": "Ada Lovelace",
@@ -49,6 +56,7 @@ def programme_raw() -> RawWorkbook:
                 "Route": "Academy",
                 "Skills wanted": "sql",
                 "Requested on": "2026-11-02",
+                "Notes": "knows Sam Reyes",
             },
         ],
         pairings=[
@@ -117,6 +125,8 @@ def test_a_mentees_cells_on_every_tab() -> None:
         (PAIRINGS, 3, "Notes"): f"ask {ERASED} first",  # a mention on another's row
         ("Form responses 1", 2, "Email"): ERASED,
         ("Form responses 1", 2, "Name"): ERASED,
+        (MENTEES, 3, "Notes"): f"knows {ERASED}",  # another person's notes naming Sam
+        ("Runs", 2, "Result"): f"failed: no Slack member for {ERASED}",
     }
     # Located by the row's key: the person's email there, or the Pairing ID of a mention.
     keys = {(c.tab, c.row): c.key for c in erasure.cells}

@@ -19,6 +19,8 @@ What is a person's, tab by tab:
   nothing is ever sent again for the row and nothing is proposed again.
   On any other Pairings row, a mention of the person's email or name in Why
   or Notes is replaced by the placeholder (the rest of the text stays).
+* **Mentors / Mentees Notes of other people, and the Runs tab's Result and
+  Digest**: a mention of the person's email or name is replaced.
 * **Problems**: a problem naming the person (email or name, in its Value or
   Problem text) keeps its row with the mention replaced; the store rewrites
   Problems from that list at the finish, as every run does.
@@ -57,9 +59,11 @@ from mentorsheet.core.schema import (
     PAIRINGS,
     PC,
     PROBLEMS,
+    RUNS,
     MenteeColumn,
     MentorColumn,
     ProblemColumn,
+    RunColumn,
     header_key,
     resolve_columns,
 )
@@ -84,6 +88,7 @@ _KEPT: Final[Mapping[str, frozenset[str]]] = {
 }
 _EMAIL: Final = {MENTORS: MentorColumn.EMAIL, MENTEES: MenteeColumn.EMAIL}
 _NAME: Final = {MENTORS: MentorColumn.NAME, MENTEES: MenteeColumn.NAME}
+_NOTES: Final = {MENTORS: (MentorColumn.NOTES,), MENTEES: (MenteeColumn.NOTES,)}
 # Pairings: each side's name and email; the free text of the row.
 _SIDES: Final = ((PC.MENTEE_EMAIL, PC.MENTEE), (PC.MENTOR_EMAIL, PC.MENTOR))
 _FREE_TEXT: Final = (PC.WHY, PC.NOTES)
@@ -229,9 +234,13 @@ class _Planner:
         tab = self.raw.tabs[name]
         email_at = columns[_EMAIL[name]]
         kept = {columns[c] for c in _KEPT[name] if c in columns}
+        notes = [columns[c] for c in _NOTES[name] if c in columns]
+        mentions = self.person.mentions()
         for offset, cells in enumerate(tab.rows):
             key = _cell(tab, offset, email_at)
             if email_key(key) not in self.person.emails:
+                if mentions is not None:  # another person's notes naming them
+                    self._mentions(tab, offset, notes, email_at, mentions)
                 continue
             self.found = True
             for column in range(max(len(cells), len(tab.header))):
@@ -301,6 +310,17 @@ class _Planner:
                     CellErasure(tab.title, offset + 2, column, header, old, new, id_at, key)
                 )
 
+    def runs(self) -> None:
+        """Mentions in the Runs tab's text (a failed run's Result may name someone)."""
+        columns = _columns(self.raw, RUNS, self.aliases)
+        mentions = self.person.mentions()
+        if columns is None or RunColumn.STARTED not in columns or mentions is None:
+            return
+        tab = self.raw.tabs[RUNS]
+        text = [columns[c] for c in (RunColumn.RESULT, RunColumn.DIGEST) if c in columns]
+        for offset in range(len(tab.rows)):
+            self._mentions(tab, offset, text, columns[RunColumn.STARTED], mentions)
+
     def other_tab(self, tab: RawTab) -> None:
         for offset, cells in enumerate(tab.rows):
             at = next((i for i, c in enumerate(cells) if email_key(c) in self.person.emails), None)
@@ -367,6 +387,7 @@ def plan_erasure(
     planner.people_tab(MENTORS)
     planner.people_tab(MENTEES)
     planner.pairings()
+    planner.runs()
     for tab in raw.others.values():
         planner.other_tab(tab)
     problems, changed = planner.problems()
