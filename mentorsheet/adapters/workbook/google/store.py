@@ -145,6 +145,12 @@ WRITE_RESPONSE_FIELDS: Final = (
     "replies(createDeveloperMetadata(developerMetadata(metadataId,metadataValue,location))),"
     f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
 )
+LOCKED_READ_FIELDS: Final = (
+    "updatedSpreadsheet(sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,description),"
+    f"data(startRow,rowData(values({CELL_FIELDS})),"
+    f"rowMetadata(developerMetadata({META_FIELDS})))))"
+)
 HEADER_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
     f"data(startRow,rowData(values({CELL_FIELDS}))))"
@@ -331,7 +337,9 @@ class GoogleSheetsSession:
         if not new_rows and not updates:
             return WriteOutcome()
         check_write(new_rows, updates)
-        if self._tags.covers(new_rows, updates):
+        # With a write lock to take, every write re-reads and writes under it (see
+        # :mod:`.lock`); without one (a person's own sign-in) a flush writes by row tags.
+        if self._lock.account is None and self._tags.covers(new_rows, updates):
             try:
                 self._recheck()
                 return self._tags.write(self._api, updates)
@@ -367,6 +375,28 @@ class GoogleSheetsSession:
         locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
         return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
+    def _locked_relocate(self) -> _PairingsNow:
+        """The Pairings tab read under a fresh write lock: one atomic ``batchUpdate`` takes both.
+
+        The lock is added and the tab returned as it then stands, so no staff
+        edit lands between this read and the write that lifts the lock.
+        """
+        title = self._config.tab_title(PAIRINGS)
+        body: Json = {
+            "requests": self._lock.take_requests(self._tab(PAIRINGS).sheet_id),
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": [absolute_range_name(title)],
+            "responseIncludeGridData": True,
+        }
+        response = self._api.batch_update(body, fields=LOCKED_READ_FIELDS)
+        sheet = sheet_by_title(response.get("updatedSpreadsheet") or {}, title)
+        if sheet is None:
+            raise MissingTabError(title, self._titles)
+        self._lock.seen({"sheets": [sheet]})  # ours (and one a lost response left), by name
+        info = tab_infos({"sheets": [sheet]})[title]
+        locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
+        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
+
     def _write_located(
         self,
         new_rows: Sequence[Mapping[str, str]],
@@ -378,7 +408,7 @@ class GoogleSheetsSession:
 
         def attempt(_number: int) -> WriteOutcome:
             nonlocal retried
-            now = self._relocate()
+            now = self._locked_relocate() if self._lock.wanted() else self._relocate()
             plan = plan_write(
                 now.rows,
                 new_rows,
@@ -400,7 +430,8 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
-                self._lock.lock_id = None if unlock else self._lock.lock_id
+                if unlock:
+                    self._lock.lifted()
                 tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
