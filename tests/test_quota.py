@@ -76,8 +76,14 @@ def config(tmp_path: Path) -> Config:
     )
 
 
+class ServiceAccount:
+    """Credentials naming the run's account: the write lock is taken (as in GitHub Actions)."""
+
+    service_account_email = "mentorsheet@programme-project.iam.gserviceaccount.com"
+
+
 def measure(
-    config: Config, command: str, *, pairings: int, dry_run: bool = False
+    config: Config, command: str, *, pairings: int, dry_run: bool = False, locked: bool = False
 ) -> tuple[int, int]:
     fake = FakeSheets()
     fake.clock.moment = MONDAY
@@ -85,8 +91,14 @@ def measure(
     fake.reset_counts()
     runner = Runner(
         config=config,
-        store=make_google_store(fake, config.workbook),
-        sender=OutboxSender(Path(config.mail.outbox_dir) / f"{command}-{pairings}-{dry_run}"),
+        store=make_google_store(
+            fake,
+            config.workbook,
+            credentials=ServiceAccount() if locked else None,  # type: ignore[arg-type]
+        ),
+        sender=OutboxSender(
+            Path(config.mail.outbox_dir) / f"{command}-{pairings}-{dry_run}-{locked}"
+        ),
         composer=build_composer(config),
         clock=fake.clock.now,
     )
@@ -140,6 +152,29 @@ def test_a_long_send_batch_adds_one_read_and_one_write_per_flush(tmp_path: Path)
     reads, writes = measure(config, "intro", pairings=5000)
     assert reads == 3 + 3  # tabs, cells, re-locate; each flush re-reads its rows' Status
     assert writes == 1 + 1 + 3 + 1  # lease, marks, ceil(5 / 2) flushes, finish
+
+
+def locked_costs() -> dict[str, tuple[int, int]]:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(
+        r"`intro` costs\s+(\d+) reads and (\d+) writes, `run` (\d+) reads and (\d+) writes",
+        text,
+    )
+    assert found, "the README no longer says what the write lock costs"
+    r1, w1, r2, w2 = (int(n) for n in found.groups())
+    return {"intro": (r1, w1), "run": (r2, w2)}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_under_a_service_account_a_flush_reads_by_writing(
+    config: Config, command: str, promised: dict[str, tuple[int, int]]
+) -> None:
+    expected = locked_costs().get(command, promised[command])
+    assert measure(config, command, pairings=5000, locked=True) == expected
+    assert measure(config, command, pairings=20, locked=True) == expected
+    reads, writes = promised[command]
+    flushes = reads - expected[0]  # each flush's read became a write, nothing else changed
+    assert expected == (reads - flushes, writes + flushes)
 
 
 def test_init_cost_matches_the_readme(config: Config) -> None:

@@ -25,11 +25,15 @@ it again for what was left. A normal forget never needs that request.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mentorsheet.adapters.workbook.google.cells import Json, TabInfo, grid_texts, sheet_by_title
+from mentorsheet.adapters.workbook.google.client import SheetsClient
 from mentorsheet.core.erasure import CellErasure, email_key
+
+log = logging.getLogger(__name__)
 
 
 def erase_requests(
@@ -85,3 +89,21 @@ def misplaced(
             continue
         back.append(_find_replace(erasure, tabs[erasure.tab], erasure.new, erasure.old))
     return back
+
+
+def put_back(
+    api: SheetsClient,
+    sent: Sequence[tuple[CellErasure, Json]],
+    response: Mapping[str, Any],
+    tabs: Mapping[str, TabInfo],
+) -> None:
+    """Cells an owner's row move put under an erasure, put back: one request, only then."""
+    spreadsheet = response.get("updatedSpreadsheet") or {}
+    back = misplaced(sent, list(response.get("replies") or []), spreadsheet, tabs)
+    if back:
+        api.update("put back cells of rows moved during the erasure", back)
+        log.warning(
+            "rows were moved while the erasure ran: %d cell(s) of other rows were put "
+            "back as they were; run the command again to erase what is left",
+            len(back),
+        )

@@ -98,7 +98,7 @@ from mentorsheet.adapters.workbook.google.client import (
     SheetsClient,
     status_of,
 )
-from mentorsheet.adapters.workbook.google.erasures import erase_requests, misplaced
+from mentorsheet.adapters.workbook.google.erasures import erase_requests, put_back
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
 from mentorsheet.adapters.workbook.google.lock import WriteLock
@@ -147,6 +147,12 @@ WRITE_RESPONSE_FIELDS: Final = (
 ERASE_RESPONSE_FIELDS: Final = (
     "spreadsheetId,replies(findReplace(valuesChanged)),"
     f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
+)
+LOCKED_READ_FIELDS: Final = (
+    "updatedSpreadsheet(sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,description),"
+    f"data(startRow,rowData(values({CELL_FIELDS})),"
+    f"rowMetadata(developerMetadata({META_FIELDS})))))"
 )
 HEADER_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
@@ -226,9 +232,9 @@ class GoogleSheetsSession:
     def _lock_requests(self) -> list[Json]:
         """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
         pairings = self._tabs.get(self._tags.pairings_title)
-        if self._erasing:  # every tab, to the finish (see :mod:`.erasures`)
-            return self._lock.take_requests(info.sheet_id for info in self._tabs.values())
-        return self._lock.take_requests([pairings.sheet_id] if pairings is not None else [])
+        # An erasing session locks every other tab too, to the finish (see :mod:`.erasures`).
+        others = [t.sheet_id for t in self._tabs.values() if t is not pairings and self._erasing]
+        return self._lock.take_requests(pairings.sheet_id if pairings else None, others)
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -304,7 +310,9 @@ class GoogleSheetsSession:
         if not new_rows and not updates:
             return WriteOutcome()
         check_write(new_rows, updates)
-        if self._tags.covers(new_rows, updates):
+        # With a write lock to take, every write re-reads and writes under it (see
+        # :mod:`.lock`); without one (a person's own sign-in) a flush writes by row tags.
+        if self._lock.account is None and self._tags.covers(new_rows, updates):
             try:
                 self._recheck()
                 return self._tags.write(self._api, updates)
@@ -340,6 +348,28 @@ class GoogleSheetsSession:
         locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
         return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
+    def _locked_relocate(self) -> _PairingsNow:
+        """The Pairings tab read under a fresh write lock: one atomic ``batchUpdate`` takes both.
+
+        The lock is added and the tab returned as it then stands, so no staff
+        edit lands between this read and the write that lifts the lock.
+        """
+        title = self._config.tab_title(PAIRINGS)
+        body: Json = {
+            "requests": self._lock.take_requests(self._tab(PAIRINGS).sheet_id),
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": [absolute_range_name(title)],
+            "responseIncludeGridData": True,
+        }
+        response = self._api.batch_update(body, fields=LOCKED_READ_FIELDS)
+        sheet = sheet_by_title(response.get("updatedSpreadsheet") or {}, title)
+        if sheet is None:
+            raise MissingTabError(title, self._titles)
+        self._lock.seen({"sheets": [sheet]})  # ours (and one a lost response left), by name
+        info = tab_infos({"sheets": [sheet]})[title]
+        locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
+        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
+
     def _write_located(
         self,
         new_rows: Sequence[Mapping[str, str]],
@@ -351,7 +381,7 @@ class GoogleSheetsSession:
 
         def attempt(_number: int) -> WriteOutcome:
             nonlocal retried
-            now = self._relocate()
+            now = self._locked_relocate() if self._lock.wanted() else self._relocate()
             plan = plan_write(
                 now.rows,
                 new_rows,
@@ -373,7 +403,8 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
-                self._lock.removed(unlock)
+                if unlock:
+                    self._lock.lifted()
                 tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
@@ -476,21 +507,9 @@ class GoogleSheetsSession:
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)
         if sent and response:
-            self._put_back(sent, response)
+            put_back(self._api, sent, response, self._tabs)
         self._guard.finished = True
         self._lease.holding = False
-
-    def _put_back(self, sent: Sequence[tuple[CellErasure, Json]], response: Json) -> None:
-        """Cells an owner's row move put under an erasure, put back (:mod:`.erasures`)."""
-        spreadsheet = response.get("updatedSpreadsheet") or {}
-        back = misplaced(sent, list(response.get("replies") or []), spreadsheet, self._tabs)
-        if back:
-            self._api.update("put back cells of rows moved during the erasure", back)
-            log.warning(
-                "rows were moved while the erasure ran: %d cell(s) of other rows were put "
-                "back as they were; run the command again to erase what is left",
-                len(back),
-            )
 
     def _tab(self, tab: str) -> TabInfo:
         title = self._config.tab_title(tab)
