@@ -55,6 +55,7 @@ class DigestSummary:
     problems: tuple[Problem, ...]
     check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
     returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
+    erased_pairings: tuple[str, ...] = ()  # Pairing IDs erased by retention: for news only
 
     def needs_action(self) -> bool:
         """False when there is nothing for a person to act on (a pause ending is news, not work)."""
@@ -79,6 +80,7 @@ def build_digest(
     match: MatchResult,
     problems: Sequence[Problem],
     returning: Sequence[Returning] = (),
+    erased_pairings: Sequence[str] = (),
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
 
@@ -113,6 +115,7 @@ def build_digest(
         problems=tuple(problems),
         check_closing=to_check(pairings),
         returning=tuple(returning),
+        erased_pairings=tuple(erased_pairings),
     )
 
 
@@ -337,7 +340,20 @@ def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
                 for r in summary.returning
             ),
         ),
+        Section(
+            "Erased by retention",
+            "erased by retention",
+            ("Pairing", "What happened"),
+            tuple((pid, RETENTION_NOTE) for pid in summary.erased_pairings),
+            tuple(f"{pid}: {RETENTION_NOTE}" for pid in summary.erased_pairings),
+        ),
     )
+
+
+RETENTION_NOTE = (
+    "ended more than workbook.retention_months ago: its people's names, emails and notes "
+    "were erased (its Pairing ID and Status kept)"
+)
 
 
 def _counts_line(sections: Sequence[Section]) -> str:

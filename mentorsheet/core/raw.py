@@ -29,3 +29,6 @@ class RawWorkbook:
     tabs: Mapping[str, RawTab]
     titles: tuple[str, ...]  # every tab title in the workbook, for error messages
     markers: Mapping[str, str] = field(default_factory=dict)
+    # The tabs mentorsheet does not know, by title: read only when every tab is asked for
+    # (``forget`` looks for a person on every tab).
+    others: Mapping[str, RawTab] = field(default_factory=dict)
