@@ -50,6 +50,7 @@ from mentorsheet.core.pauses import returning_soon
 from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, settle
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.core.sheet_links import SheetLinks
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
@@ -143,6 +144,7 @@ class _Run:
     at: Moment
     pairings_tab: str
     parsed_problems: tuple[Problem, ...] = ()
+    links: SheetLinks = field(default_factory=SheetLinks)  # where the digest's rows are
     plan: RunPlan | None = None
     dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
     dry_digest: Preview | None = None
@@ -263,6 +265,7 @@ class Runner:
                 Moment(started, today, self.config.schedule.zone),
                 self.config.workbook.tab_title(PAIRINGS),
                 parsed_problems=programme.problems,
+                links=SheetLinks.of(raw),
             )
             try:
                 self._check_slack_columns(raw)
@@ -350,6 +353,7 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
+            links=run.links,
         )
         items = []
         queued = run.digest.queued

@@ -75,6 +75,7 @@ from mentorsheet.core.model import (
 )
 from mentorsheet.core.pauses import paused_mentors
 from mentorsheet.core.schema import PAIRINGS, PC, Status
+from mentorsheet.core.sheet_links import SheetLinks
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
 
@@ -469,6 +470,7 @@ def plan_digest(
     markers: Mapping[str, str],
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
+    links: SheetLinks | None = None,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
@@ -478,6 +480,7 @@ def plan_digest(
         match=match,
         problems=problems,
         returning=returning,
+        links=links,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):

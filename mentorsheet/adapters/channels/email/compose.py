@@ -45,7 +45,9 @@ from jinja2 import (
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mentorsheet.adapters.channels.email.digest_view import sample_sections, section_values
 from mentorsheet.config import MailConfig
+from mentorsheet.core.digest import Section
 from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
@@ -201,10 +203,19 @@ class Composer:
         context = _ending_context(self._mail, pairing, mentor, mentee)
         return self._message("repair-note", context, to=[to], cc=[], now=now)
 
-    def digest(self, *, day: date, text: str, markdown: str, now: datetime) -> EmailMessage:
-        """The staff digest of ``day``: ``text`` as the body (and in ``<pre>`` as HTML)."""
+    def digest(
+        self,
+        *,
+        day: date,
+        text: str,
+        markdown: str,
+        now: datetime,
+        sections: Sequence[Section] = (),
+    ) -> EmailMessage:
+        """The staff digest of ``day``: ``text`` as the plain body, ``sections`` as HTML tables."""
         staff = _address("staff email", "", self._mail.staff_email)
         context = _digest_context(self._mail, day=day, text=text, markdown=markdown)
+        context["sections"] = section_values(sections)
         return self._message("digest", context, to=[staff], cc=[], now=now)
 
     # --- building --------------------------------------------------------------
@@ -497,6 +508,7 @@ def _digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) ->
         "day_long": _long_date(day),
         "text": text,
         "markdown": markdown,
+        "sections": [],
     }
 
 
@@ -552,9 +564,10 @@ def _sample_contexts(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
                 "repair-note": _ending_context(
                     sample_mail, pairing, mentor if full else None, mentee
                 ),
-                "digest": _digest_context(
-                    sample_mail, day=date(2024, 1, 8), text=text, markdown=text
-                ),
+                "digest": {
+                    **_digest_context(sample_mail, day=date(2024, 1, 8), text=text, markdown=text),
+                    "sections": sample_sections() if full else [],
+                },
             }
         )
     return samples

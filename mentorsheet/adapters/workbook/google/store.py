@@ -313,9 +313,10 @@ class GoogleSheetsSession:
             if info is not None:
                 info.index = self._tabs[title].index
                 self._tabs[title] = info
-            tabs[tab] = sheet_raw_tab(title, sheet)
+            tabs[tab] = sheet_raw_tab(title, sheet, sheet_id=self._tabs[title].sheet_id)
             self._headers[tab] = tabs[tab].header
-        return RawWorkbook(tabs=tabs, titles=self._titles, markers=_markers_of(metadata))
+        markers = _markers_of(metadata)
+        return RawWorkbook(tabs, self._titles, markers, spreadsheet_id=self._store.key)
 
     # --- write ------------------------------------------------------------------
 
