@@ -34,7 +34,7 @@ from mentorsheet.core.lifecycle import BusinessCalendar
 ROOT: Final = Path(__file__).resolve().parent.parent
 DEMO_CONFIG: Final = ROOT / "config" / "demo.toml"
 # (name, width, height): the window Chromium renders into, in CSS pixels.
-VIEWS: Final = (("desktop", 1200, 1900), ("phone", 375, 3000))
+VIEWS: Final = (("desktop", 1200, 1500), ("phone", 375, 1500))
 
 
 def demo_config(folder: Path) -> Config:
