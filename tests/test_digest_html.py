@@ -16,12 +16,15 @@ import html5lib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from mentorsheet.adapters.channels.email.channel import EmailChannel
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.cli.output import render_rich, write_step_summary
 from mentorsheet.config import MailConfig
 from mentorsheet.core.digest import (
+    APPROVAL_NOTE,
     DigestSummary,
     Item,
     Person,
@@ -164,6 +167,10 @@ def test_one_table_per_non_empty_section_and_no_pre(tmp_path: Path) -> None:
     # Each table has headers: a row header per labelled cell, or column headers.
     for table in tables:
         assert any(th.get("scope") in ("row", "col") for th in table.iter("th"))
+        if any(th.get("scope") == "row" for th in table.iter("th")):
+            # Items shown one by one: each is a row group headed by its first cell.
+            heads = [th for th in table.iter("th") if th.get("scope") == "rowgroup"]
+            assert len(heads) == len(list(table.iter("tbody")))
     # No <style> block: mail clients drop them, so every style is inline.
     assert list(document.iter("style")) == []
 
@@ -350,7 +357,7 @@ def test_a_runs_digest_links_each_row_of_the_sheet(tmp_path: Path, gmail: FakeGm
     )
     for tab in (PROBLEMS, RUNS):
         sheets.add_tab(tab, tab_rows(tab, []), frozen_rows=1)
-    story.run()
+    report = story.run()
     [digest] = [m.message for m in gmail.sent if "needs you" in str(m.message["Subject"])]
     document = parse(html_part(digest))
     base = f"{GOOGLE_SHEETS}{sheets.spreadsheet_id}/edit#gid="
@@ -359,7 +366,7 @@ def test_a_runs_digest_links_each_row_of_the_sheet(tmp_path: Path, gmail: FakeGm
     headed = {
         text_of(th).split("Open")[0].strip(): [str(a.get("href")) for a in th.iter("a")]
         for th in document.iter("th")
-        if th.get("scope") == "colgroup"
+        if th.get("scope") == "rowgroup"
     }
     assert headed["P-B"] == [f"{base}{pairings_gid}&range=A3"]
     assert f"{base}{mentees_gid}&range=A3" in headed["Jo jo@example.net"]
@@ -367,6 +374,12 @@ def test_a_runs_digest_links_each_row_of_the_sheet(tmp_path: Path, gmail: FakeGm
     # The row the links point at really holds the item.
     assert sheets.records(PAIRINGS)[3 - 2]["Pairing ID"] == "P-B"
     assert sheets.records(MENTEES)[3 - 2]["Email"] == "jo@example.net"
+    # The run's page on GitHub links the same rows.
+    page = tmp_path / "summary.md"
+    write_step_summary(report, environ={"GITHUB_STEP_SUMMARY": str(page)})
+    [row] = table_of(page.read_text(encoding="utf-8"), "### Check intro (")[2:]
+    assert cells(row)[0] == "P-B"
+    assert cells(row)[-1] == f"[Pairings row 3]({base}{pairings_gid}&range=A3)"
 
 
 # --- Markdown (the GitHub step summary) ------------------------------------------------
@@ -416,6 +429,18 @@ def test_markdown_links_the_rows_of_a_google_sheet() -> None:
     plain = render_markdown(summary_of(links=SheetLinks()))
     header, _rule, row = table_of(plain, "### Waiting for approval (")
     assert "In the workbook" not in cells(header)
+
+
+# --- the terminal ------------------------------------------------------------------------
+
+
+def test_rich_tables_say_where_each_item_is_and_what_to_do() -> None:
+    console = Console(width=240, record=True, color_system=None)
+    console.print(render_rich(summary_of(links=SheetLinks("", {}, {PAIRINGS: "Matches"}))))
+    shown = console.export_text()
+    assert "In the workbook" in shown
+    assert "Matches row 3" in shown and "Mentors row 9" in shown
+    assert APPROVAL_NOTE in shown
 
 
 # --- the sections are data -------------------------------------------------------------
