@@ -52,6 +52,7 @@ from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, se
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.retention import plan_retention
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.core.sheet_links import SheetLinks
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
@@ -146,6 +147,7 @@ class _Run:
     at: Moment
     pairings_tab: str
     parsed_problems: tuple[Problem, ...] = ()
+    links: SheetLinks = field(default_factory=SheetLinks)  # where the digest's rows are
     plan: RunPlan | None = None
     dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
     dry_digest: Preview | None = None
@@ -270,6 +272,7 @@ class Runner:
                 Moment(started, today, self.config.schedule.zone),
                 self.config.workbook.tab_title(PAIRINGS),
                 parsed_problems=programme.problems,
+                links=SheetLinks.of(raw),
             )
             run.retention, run.retained_pairings = plan_retention(
                 raw, programme, today=today, months=months, aliases=self.config.workbook.headers
@@ -361,6 +364,7 @@ class Runner:
             markers=programme.markers,
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
             erased_pairings=run.retained_pairings,
+            links=run.links,
         )
         items = []
         queued = run.digest.queued

@@ -77,6 +77,7 @@ from mentorsheet.core.model import (
 )
 from mentorsheet.core.pauses import paused_mentors
 from mentorsheet.core.schema import PAIRINGS, PC, Status
+from mentorsheet.core.sheet_links import SheetLinks
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
 
@@ -492,6 +493,7 @@ def plan_digest(
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
     erased_pairings: Sequence[str] = (),
+    links: SheetLinks | None = None,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
@@ -502,6 +504,7 @@ def plan_digest(
         problems=problems,
         returning=returning,
         erased_pairings=erased_pairings,
+        links=links,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):

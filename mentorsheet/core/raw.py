@@ -20,6 +20,7 @@ class RawTab:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    sheet_id: int | None = None  # a Google Sheet's tab id (its ``gid``); None for an .xlsx
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,4 @@ class RawWorkbook:
     # The tabs mentorsheet does not know, by title: read only when every tab is asked for
     # (``forget`` looks for a person on every tab).
     others: Mapping[str, RawTab] = field(default_factory=dict)
+    spreadsheet_id: str = ""  # a Google Sheet's key, for links to its rows; "" for an .xlsx

@@ -286,7 +286,7 @@ class GoogleSheetsSession:
             if info is not None:
                 info.index = self._tabs[title].index
                 self._tabs[title] = info
-            tabs[tab] = sheet_raw_tab(title, sheet)
+            tabs[tab] = sheet_raw_tab(title, sheet, sheet_id=self._tabs[title].sheet_id)
             self._headers[tab] = tabs[tab].header
         found = ((t, sheet_by_title(spreadsheet, t)) for t in others)
         return RawWorkbook(
@@ -294,6 +294,7 @@ class GoogleSheetsSession:
             titles=self._titles,
             markers=_markers_of(metadata),
             others={title: sheet_raw_tab(title, sheet) for title, sheet in found if sheet},
+            spreadsheet_id=self._store.key,
         )
 
     # --- write ------------------------------------------------------------------
