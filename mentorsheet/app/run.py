@@ -350,6 +350,7 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
+            responses=programme.responses,
         )
         items = []
         queued = run.digest.queued

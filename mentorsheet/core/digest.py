@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from mentorsheet.core.endings import to_check
+from mentorsheet.core.forms import (
+    CheckinFlag,
+    OneSided,
+    needing_attention,
+    new_confirmations,
+    one_sided,
+    since_day,
+)
 from mentorsheet.core.model import (
+    FormResponse,
     MatchResult,
     OverdueItem,
     Pairing,
@@ -55,6 +64,12 @@ class DigestSummary:
     problems: tuple[Problem, ...]
     check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
     returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
+    # The contact form (core/forms): answers confirming contact since the last
+    # digest (news), pairings confirmed by one side only for a week, and
+    # check-in answers scoring 2 or less or no longer meeting.
+    confirmations_received: int = 0
+    one_sided: tuple[OneSided, ...] = ()
+    checkins_attention: tuple[CheckinFlag, ...] = ()
 
     def needs_action(self) -> bool:
         """False when there is nothing for a person to act on (a pause ending is news, not work)."""
@@ -67,6 +82,8 @@ class DigestSummary:
                 self.skill_gaps,
                 self.problems,
                 self.check_closing,
+                self.one_sided,
+                self.checkins_attention,
             )
         )
 
@@ -79,8 +96,14 @@ def build_digest(
     match: MatchResult,
     problems: Sequence[Problem],
     returning: Sequence[Returning] = (),
+    responses: Sequence[FormResponse] | None = None,
+    last_digest_day: str | None = None,
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
+
+    The contact form's answers count from the day of the last digest
+    (``last_digest_day``; a week back when there was none): an answer on
+    that day may be shown twice, never missed.
 
     Overdue items come from ``plan``; each is brought up to date with the
     pairing of the same ID in ``pairings`` (a reminder that could not be sent
@@ -113,6 +136,9 @@ def build_digest(
         problems=tuple(problems),
         check_closing=to_check(pairings),
         returning=tuple(returning),
+        confirmations_received=new_confirmations(responses, since_day(last_digest_day, day)),
+        one_sided=one_sided(pairings, responses, day),
+        checkins_attention=needing_attention(pairings, responses, since_day(last_digest_day, day)),
     )
 
 
@@ -328,6 +354,52 @@ def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
             ),
         ),
         Section(
+            "Check-ins needing attention",
+            "check-ins needing attention",
+            (
+                "Pairing",
+                PC.MENTOR,
+                PC.MENTEE,
+                "Answered by",
+                "How is it going?",
+                "Still meeting?",
+                "Comment",
+            ),
+            tuple(
+                (
+                    f.pairing.pairing_id,
+                    _person(f.pairing.mentor_name, f.pairing.mentor_email),
+                    _person(f.pairing.mentee_name, f.pairing.mentee_email),
+                    f.response.role or "?",
+                    "" if f.response.score is None else f"{f.response.score}/5",
+                    _yes_no(f.response.meeting),
+                    f.response.comment,
+                )
+                for f in summary.checkins_attention
+            ),
+            tuple(_checkin_line(f) for f in summary.checkins_attention),
+        ),
+        Section(
+            "Contact confirmed by one side only",
+            "confirmed by one side only",
+            ("Pairing", PC.MENTOR, PC.MENTEE, "Confirmed by", "On"),
+            tuple(
+                (
+                    o.pairing.pairing_id,
+                    _person(o.pairing.mentor_name, o.pairing.mentor_email),
+                    _person(o.pairing.mentee_name, o.pairing.mentee_email),
+                    o.confirmed_by,
+                    long_day(o.since),
+                )
+                for o in summary.one_sided
+            ),
+            tuple(
+                f"{o.pairing.pairing_id}: the {o.confirmed_by} said on {long_day(o.since)} that "
+                f"they were in touch; the {_other(o.confirmed_by)} has not confirmed"
+                for o in summary.one_sided
+            ),
+        ),
+        Section(
             "Back from a pause this week",
             "back from a pause",
             ("Who", "Name", "Email", "Back on"),
@@ -338,6 +410,33 @@ def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
             ),
         ),
     )
+
+
+def _yes_no(answer: bool | None) -> str:
+    return "" if answer is None else ("yes" if answer else "no")
+
+
+def _other(role: str) -> str:
+    return "mentee" if role == "mentor" else "mentor"
+
+
+def _checkin_line(flag: CheckinFlag) -> str:
+    r = flag.response
+    said = []
+    if r.score is not None:
+        said.append(f"how is it going {r.score}/5")
+    if r.meeting is False:
+        said.append("no longer meeting")
+    line = f"{flag.pairing.pairing_id} ({r.role or 'answer'} on {long_day(r.day)}): "
+    line += ", ".join(said)
+    return line + (f"; comment: {r.comment!r}" if r.comment else "")
+
+
+def _confirmed_line(summary: DigestSummary) -> list[str]:
+    count = summary.confirmations_received
+    if not count:
+        return []
+    return [f"Contact confirmed on the form since the last digest: {count}.", ""]
 
 
 def _counts_line(sections: Sequence[Section]) -> str:
@@ -355,7 +454,7 @@ def render_text(summary: DigestSummary) -> str:
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
-    lines += [f"In short: {_counts_line(sections)}.", ""]
+    lines += [f"In short: {_counts_line(sections)}.", "", *_confirmed_line(summary)]
     for section in sections:
         if not section.rows:
             continue
@@ -386,7 +485,7 @@ def render_markdown(summary: DigestSummary) -> str:
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
-    lines += [f"In short: {_counts_line(sections)}.", ""]
+    lines += [f"In short: {_counts_line(sections)}.", "", *_confirmed_line(summary)]
     for section in sections:
         if not section.rows:
             continue

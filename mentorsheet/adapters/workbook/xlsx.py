@@ -102,6 +102,7 @@ from mentorsheet.core.schema import (
     MENTORS,
     PAIRINGS,
     PROBLEMS,
+    READ_TABS,
     RUNS,
     TABS,
     CellKind,
@@ -188,7 +189,7 @@ class XlsxSession:
         try:
             config = self._store.config
             tabs: dict[str, RawTab] = {}
-            for tab in TABS:
+            for tab in READ_TABS:
                 title = config.tab_title(tab)
                 if title in workbook.sheetnames:
                     sheet = workbook[title]

@@ -65,6 +65,15 @@ class EmailChannel:
                 business_days_waited=message.business_days_waited,
                 now=message.at,
             )
+        if message.kind is Kind.CHECKIN:
+            return self._composer.checkin(
+                pairing,
+                message.mentor,
+                message.mentee,
+                number=message.number,
+                business_days=message.business_days_waited,
+                now=message.at,
+            )
         if message.kind is Kind.CLOSING:
             return self._composer.closing(pairing, message.mentor, message.mentee, now=message.at)
         if message.kind is Kind.REPAIR_NOTE:

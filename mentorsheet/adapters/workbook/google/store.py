@@ -118,7 +118,7 @@ from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS, resolve_columns
+from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, READ_TABS, RUNS, resolve_columns
 from mentorsheet.errors import MissingTabError
 
 log = logging.getLogger(__name__)
@@ -288,7 +288,8 @@ class GoogleSheetsSession:
     # --- read -------------------------------------------------------------------
 
     def read(self) -> RawWorkbook:
-        titles = {tab: self._config.tab_title(tab) for tab in TABS}
+        # The contact form's responses tab, when there, is one more range of the same read.
+        titles = {tab: self._config.tab_title(tab) for tab in READ_TABS}
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
         params: ParamsType
         if present:
