@@ -14,6 +14,7 @@ from mentorsheet.app.wiring import (
 )
 from mentorsheet.config import PAIRING_ID_PLACEHOLDER, Config
 from mentorsheet.core.parsing import parse_workbook
+from mentorsheet.core.parsing.responses import response_columns
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import (
     CHECKIN_COLUMNS,
@@ -21,7 +22,6 @@ from mentorsheet.core.schema import (
     RESPONSES,
     ResponseColumn,
     header_key,
-    resolve_columns,
 )
 from mentorsheet.errors import MentorsheetError
 
@@ -122,10 +122,9 @@ def _form_checks(config: Config, raw: RawWorkbook) -> list[Check]:
 
 
 def _responses_headers(config: Config, title: str, header: tuple[str, ...]) -> Check:
-    try:
-        found = resolve_columns(RESPONSES, header, config.workbook.headers.get(RESPONSES))
-    except MentorsheetError as exc:
-        return Check("form responses", True, f"{exc}; no answer is read", warning=True)
+    found = response_columns(header, config.workbook.headers.get(RESPONSES))
+    if isinstance(found, str):
+        return Check("form responses", True, f"{title!r}: {found}; no answer is read", warning=True)
     absent = [c for c in ResponseColumn if c not in found]
     note = f"; not found (optional): {', '.join(absent)}" if absent else ""
     return Check(

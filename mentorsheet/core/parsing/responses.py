@@ -40,8 +40,8 @@ from mentorsheet.core.parsing.dates import parse_form_timestamp
 from mentorsheet.core.parsing.rows import Row, data_rows
 from mentorsheet.core.parsing.values import parse_email
 from mentorsheet.core.raw import RawTab
-from mentorsheet.core.schema import ResponseColumn, Status
-from mentorsheet.errors import InvalidFieldError
+from mentorsheet.core.schema import RESPONSES, ResponseColumn, Status, resolve_columns
+from mentorsheet.errors import DuplicateHeaderError, InvalidFieldError, MissingHeaderError
 
 RC = ResponseColumn
 
@@ -49,6 +49,22 @@ RC = ResponseColumn
 ANSWERABLE: frozenset[Status] = frozenset(
     {Status.AWAITING_CONTACT, Status.CONTACT_OVERDUE, Status.IN_CONTACT}
 )
+
+
+def response_columns(
+    header: Sequence[str], aliases: Mapping[str, Sequence[str]] | None
+) -> dict[str, int] | str:
+    """The responses tab's columns by question, or why they cannot be found."""
+    try:
+        return resolve_columns(RESPONSES, header, aliases)
+    except MissingHeaderError as exc:
+        shown = ", ".join(repr(str(h)) for h in exc.found if h) or "no headers at all"
+        return (
+            f"no {str(exc.header)!r} column (headers found: {shown}): rename the question, or "
+            "map it under [workbook.headers.Responses]"
+        )
+    except DuplicateHeaderError as exc:
+        return str(exc)
 
 
 def normalise_pairing_id(text: str) -> str:

@@ -15,7 +15,7 @@ from datetime import date
 
 from mentorsheet.config import Config
 from mentorsheet.core.model import FormResponse, HeldPlace, Pairing, Problem, Programme
-from mentorsheet.core.parsing.responses import read_responses
+from mentorsheet.core.parsing.responses import read_responses, response_columns
 from mentorsheet.core.parsing.tabs import read_mentees, read_mentors, read_pairings, read_runs
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import (
@@ -29,7 +29,7 @@ from mentorsheet.core.schema import (
     resolve_columns,
 )
 from mentorsheet.core.skills import SkillNormaliser
-from mentorsheet.errors import DuplicateHeaderError, MissingHeaderError, MissingTabError
+from mentorsheet.errors import MissingTabError
 
 
 def _in_order(problems: list[Problem], tab: str) -> list[Problem]:
@@ -107,10 +107,9 @@ def _responses(
                 )
             )
         return None
-    try:
-        columns = resolve_columns(RESPONSES, tab.header, config.workbook.headers.get(RESPONSES))
-    except (MissingHeaderError, DuplicateHeaderError) as exc:
-        problems.append(Problem(title, 1, "", "", f"{exc}; the form's answers are not read"))
+    columns = response_columns(tab.header, config.workbook.headers.get(RESPONSES))
+    if isinstance(columns, str):
+        problems.append(Problem(title, 1, "", "", f"{columns}; the form's answers are not read"))
         return None
     return read_responses(
         tab,
