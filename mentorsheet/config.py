@@ -113,8 +113,28 @@ class WorkbookConfig(_Section):
                     )
         return value
 
+    @model_validator(mode="after")
+    def _one_tab_one_role(self) -> Self:
+        # The form's responses tab is read, never written: it must not be a tab
+        # mentorsheet also reads as another (a sign-up form's, say).
+        for tab, title in self.tabs.items():
+            if tab in DEFAULT_TITLES and title in (self.tabs[t] for t in self.tabs if t != tab):
+                raise _BadValue(
+                    f"workbook.tabs.{tab}", f"{title!r} is already the title of another tab"
+                )
+        return self
+
     def tab_title(self, tab: str) -> str:
-        return self.tabs.get(tab, DEFAULT_TITLES.get(tab, tab))
+        """The tab's title in the workbook: configured, else the standard one.
+
+        The contact form's tab defaults to Google's ``Form responses 1`` unless
+        another tab is configured with that title (a sign-up form's responses
+        read as Mentees, say); it is then looked for by its canonical name.
+        """
+        if tab in self.tabs:
+            return self.tabs[tab]
+        default = DEFAULT_TITLES.get(tab, tab)
+        return tab if default in self.tabs.values() else default
 
 
 class MatchingConfig(_Section):

@@ -306,3 +306,18 @@ def test_doctor_checks_the_link_and_the_responses_tab(tmp_path: Path, with_tab: 
         assert responses.warning
         assert "Link to Sheets" in responses.message
     assert "check-ins" not in checks  # init wrote the check-in columns
+
+
+def test_doctor_warns_when_the_check_in_columns_are_missing(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, forms={"confirm_url": FORM})
+    write_xlsx(Path(cfg.workbook.path), cfg)
+    book = openpyxl.load_workbook(cfg.workbook.path)
+    sheet = book["Pairings"]
+    header = [cell.value for cell in sheet[1]]
+    first = header.index("Check-ins sent") + 1
+    sheet.delete_cols(first, 2)
+    book.save(cfg.workbook.path)
+    checks = {c.name: c for c in run_doctor(cfg, now=MONDAY)}
+    assert checks["check-ins"].warning
+    assert "Check-ins sent, Last check-in on" in checks["check-ins"].message
+    assert "mentorsheet init" in checks["check-ins"].message

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mentorsheet.config import Config, ConfigError, FormsConfig, load_config
+from mentorsheet.config import Config, FormsConfig, load_config
 from mentorsheet.core.forms import confirmations
 from mentorsheet.core.model import FormResponse, Programme
 from mentorsheet.core.parsing import parse_workbook
@@ -33,7 +33,7 @@ from mentorsheet.core.schema import (
     RUNS,
     ResponseColumn,
 )
-from mentorsheet.errors import InvalidFieldError
+from mentorsheet.errors import ConfigError, InvalidFieldError
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 12, 1)
@@ -292,3 +292,14 @@ def test_the_link_gets_the_pairing_id_url_encoded() -> None:
     assert forms.link_for("P-1 &x") == FORM.replace("{pairing_id}", "P-1%20%26x")
     assert FormsConfig().link_for("P-1") == ""
     assert FormsConfig().enabled is False
+
+
+def test_a_form_tab_already_read_as_another_tab_is_never_read_as_the_responses() -> None:
+    mentees = {"tabs": {"Mentees": TITLE}}
+    assert (
+        load_config(None, environ={}, overrides={"workbook": mentees}).workbook.tab_title(RESPONSES)
+        == RESPONSES
+    )
+    clash = {"tabs": {"Mentees": TITLE, "Responses": TITLE}}
+    with pytest.raises(ConfigError, match=r"workbook\.tabs\.Responses"):
+        load_config(None, environ={}, overrides={"workbook": clash})

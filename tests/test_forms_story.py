@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
-from mentorsheet.app.run import Runner
+from mentorsheet.app.run import Command, Runner
 from mentorsheet.app.wiring import build_composer
 from tests.fakes.sheets_api import FakeSheets, make_google_store
 from tests.life import Life
@@ -37,7 +38,7 @@ HEADER: Sequence[str] = (
     "Are you still meeting?",
     "Anything you would like to tell us?",
 )
-SECTIONS = {
+SECTIONS: dict[str, dict[str, Any]] = {
     "matching": {"auto_approve": True},
     "forms": {"confirm_url": FORM, "checkin_business_days": [10, 40]},
 }
@@ -213,7 +214,8 @@ def test_request_counts_are_unchanged_with_a_form_and_ten_thousand_answers(
         forms={"confirm_url": FORM},
     )
     promised = readme_table()
-    for command in ("run", "status", "digest"):
+    commands: tuple[Command, ...] = ("run", "status", "digest")
+    for command in commands:
         fake = FakeSheets()
         fake.clock.moment = QUOTA_MONDAY
         seed(fake, 5000)
@@ -234,7 +236,7 @@ def test_request_counts_are_unchanged_with_a_form_and_ten_thousand_answers(
             composer=build_composer(config),
             clock=fake.clock.now,
         )
-        report = runner.run(command)  # type: ignore[arg-type]
+        report = runner.run(command)
         assert report.ok, report.result_text()
         assert (fake.reads, fake.writes) == promised[command], command
         if command == "status":
