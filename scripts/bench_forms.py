@@ -60,7 +60,7 @@ def build(path: Path, answers: int) -> None:
                 "Yes, we have been in touch",
                 str(1 + n % 5),
                 "Yes" if n % 7 else "No",
-                'a comment: =SUM(1,2)',
+                "a comment: =SUM(1,2)",
                 "extra",
             ]
         )
