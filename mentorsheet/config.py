@@ -8,8 +8,10 @@ values raise :class:`~mentorsheet.errors.ConfigError` naming the key.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -25,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from mentorsheet.core.schema import COLUMNS, TABS
+from mentorsheet.core.schema import COLUMNS, DEFAULT_TITLES, READ_TABS
 from mentorsheet.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
@@ -95,8 +97,8 @@ class WorkbookConfig(_Section):
     @classmethod
     def _known_tabs(cls, value: dict[str, str]) -> dict[str, str]:
         for tab in value:
-            if tab not in TABS:
-                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
+            if tab not in READ_TABS:
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(READ_TABS)}")
         return value
 
     @field_validator("headers")
@@ -105,8 +107,8 @@ class WorkbookConfig(_Section):
         cls, value: dict[str, dict[str, list[str]]]
     ) -> dict[str, dict[str, list[str]]]:
         for tab, columns in value.items():
-            if tab not in TABS:
-                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
+            if tab not in READ_TABS:
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(READ_TABS)}")
             for column in columns:
                 if column not in COLUMNS[tab]:
                     raise ValueError(
@@ -114,8 +116,28 @@ class WorkbookConfig(_Section):
                     )
         return value
 
+    @model_validator(mode="after")
+    def _one_tab_one_role(self) -> Self:
+        # The form's responses tab is read, never written: it must not be a tab
+        # mentorsheet also reads as another (a sign-up form's, say).
+        for tab, title in self.tabs.items():
+            if tab in DEFAULT_TITLES and title in (self.tabs[t] for t in self.tabs if t != tab):
+                raise _BadValue(
+                    f"workbook.tabs.{tab}", f"{title!r} is already the title of another tab"
+                )
+        return self
+
     def tab_title(self, tab: str) -> str:
-        return self.tabs.get(tab, tab)
+        """The tab's title in the workbook: configured, else the standard one.
+
+        The contact form's tab defaults to Google's ``Form responses 1`` unless
+        another tab is configured with that title (a sign-up form's responses
+        read as Mentees, say); it is then looked for by its canonical name.
+        """
+        if tab in self.tabs:
+            return self.tabs[tab]
+        default = DEFAULT_TITLES.get(tab, tab)
+        return tab if default in self.tabs.values() else default
 
 
 class MatchingConfig(_Section):
@@ -230,12 +252,70 @@ the digest goes by email only."""
     """Retries of a request Slack refused with 429 (it did nothing then), after its Retry-After."""
 
 
+PAIRING_ID_PLACEHOLDER = "{pairing_id}"
+
+
+class FormsConfig(_Section):
+    confirm_url: str = ""
+    """The contact form's pre-filled link with ``{pairing_id}`` where the Pairing ID goes
+(https only); it goes in every introduction, reminder and check-in. Empty: no form."""
+    date_order: Literal["day-first", "month-first"] = "day-first"
+    """How the responses tab writes a Timestamp such as 12/1/2026 when it is text: day first
+(UK locale) or month first (US locale). Real date cells and ISO dates need no setting."""
+    checkins: bool = True
+    """With a form, email mentor and mentee together at each of checkin_business_days."""
+    checkin_business_days: tuple[int, ...] = (20, 60)
+    """Business days after Contact made on at which a check-in goes, increasing."""
+
+    @field_validator("confirm_url")
+    @classmethod
+    def _prefilled_link(cls, value: str) -> str:
+        link = value.strip()
+        if not link:
+            return ""
+        parts = urllib.parse.urlsplit(link)
+        if (
+            parts.scheme != "https"
+            or not parts.hostname
+            or any(c.isspace() or c in '<>|"' for c in link)
+        ):
+            raise ValueError("must be an https link (the form's pre-filled link)")
+        if PAIRING_ID_PLACEHOLDER not in link:
+            raise ValueError(
+                f"must contain {PAIRING_ID_PLACEHOLDER} where the Pairing ID goes: get the "
+                "pre-filled link with a placeholder answer, then replace it"
+            )
+        return link
+
+    @field_validator("checkin_business_days")
+    @classmethod
+    def _increasing(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day <= 0 for day in value):
+            raise ValueError("every offset must be a positive number of business days")
+        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
+            raise ValueError("offsets must increase, e.g. [20, 60]")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.confirm_url)
+
+    def link_for(self, pairing_id: str) -> str:
+        """The form's link pre-filled with ``pairing_id`` (URL-encoded), or "" without a form."""
+        if not self.confirm_url:
+            return ""
+        return self.confirm_url.replace(
+            PAIRING_ID_PLACEHOLDER, urllib.parse.quote(pairing_id, safe="")
+        )
+
+
 class Config(_Section):
     workbook: WorkbookConfig = Field(default_factory=WorkbookConfig)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     mail: MailConfig = Field(default_factory=MailConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
+    forms: FormsConfig = Field(default_factory=FormsConfig)
 
 
 # Environment variables that override single keys of the file.
@@ -251,6 +331,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     "MENTORSHEET_AUTO_APPROVE": ("matching", "auto_approve"),
     "MENTORSHEET_TIMEZONE": ("schedule", "timezone"),
     "MENTORSHEET_SLACK_ENABLED": ("slack", "enabled"),
+    "MENTORSHEET_FORM_URL": ("forms", "confirm_url"),
 }
 
 
@@ -329,6 +410,8 @@ def _toml_value(value: object) -> str:
         return '""'
     if isinstance(value, dict):
         return "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

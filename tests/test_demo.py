@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from mentorsheet.app.demo import main as build_demo
 from mentorsheet.cli.main import main
+from tests.workbooks import read_xlsx_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,3 +47,21 @@ def test_starting_over_the_same_day_is_clean_too(demo_config: Path) -> None:
     code, output = run(demo_config)
     assert code == 0, output  # no "not confirmed sent" from the last run's files
     assert "not confirmed sent" not in output
+
+
+def test_the_demo_shows_a_form_answer_moving_its_pairing_and_two_refused_answers(
+    demo_config: Path,
+) -> None:
+    assert build_demo(["--config", str(demo_config)]) == 0
+    code, output = run(demo_config)
+    assert code == 0, output
+    pairings = read_xlsx_tab(Path("demo/mentorsheet.xlsx"), "Pairings")
+    [confirmed] = [r for r in pairings if r["Pairing ID"] == "D-CONFIRMED"]
+    assert confirmed["Status"] == "In contact"  # no staff edit: the mentee's answer
+    assert confirmed["Contact made on"]
+    assert not list(Path("demo/outbox").glob("D-CONFIRMED-reminder*"))
+    problems = read_xlsx_tab(Path("demo/mentorsheet.xlsx"), "Problems")
+    form = [(r["Column"], r["Value"]) for r in problems if r["Tab"] == "Form responses 1"]
+    assert form == [("Pairing ID", "D-WAITNG"), ("Email address", "stranger@example.com")]
+    assert Path("demo/outbox/D-CONTACT-checkin-1.eml").is_file()
+    assert "Check-ins needing attention (1)" in output

@@ -883,7 +883,7 @@ def test_init_creates_tabs_with_formatting_and_is_idempotent() -> None:
     protected = fake.tab(PAIRINGS).protected_ranges
     # Every Pairings column but the three staff edit and the three Slack ones (which staff
     # settle by hand); Replaces and Closing email included.
-    assert len(protected) == len(COLUMNS[PAIRINGS]) - 3 - len(SLACK_COLUMNS) == 15
+    assert len(protected) == len(COLUMNS[PAIRINGS]) - 3 - len(SLACK_COLUMNS) == 17
     assert all(p["warningOnly"] for p in protected)
     assert "Status" not in " ".join(p["description"] for p in protected)
     assert [p["range"] for p in fake.tab(RUNS).protected_ranges] == [

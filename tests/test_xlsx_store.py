@@ -596,7 +596,13 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == [MENTORS_TITLE, PAIRINGS, MENTEES, OTHER_TAB, PROBLEMS, RUNS]
     assert tuple(cell.value for cell in book[MENTEES][1]) == COLUMNS[MENTEES]
-    assert [cell.value for cell in book[PAIRINGS][1]][-3:] == ["Notes", "Replaces", "Closing email"]
+    assert [cell.value for cell in book[PAIRINGS][1]][-5:] == [
+        "Notes",
+        "Replaces",
+        "Closing email",
+        "Check-ins sent",
+        "Last check-in on",
+    ]
     # "E-mail address" and "Message-ID" are aliases: nothing added for them.
     mentors_header = [cell.value for cell in book[MENTORS_TITLE][1]]
     assert mentors_header == [*SEED[MENTORS_TITLE][0], "Paused until"]

@@ -5,8 +5,11 @@ Approved pairing to introduce, intros old enough to be overdue, a reminder
 due, a stale ``Sending intro`` from a "crashed" run, a pairing just Ended
 (its closing email goes) beside one that ended before closing emails existed
 (it is sent nothing), a Re-pair (the old mentor's note goes, and the mentee
-gets a new proposal), a mentor back from a pause within the week, and a few
-bad rows for the Problems tab.
+gets a new proposal), a mentor back from a pause within the week, a few
+bad rows for the Problems tab, and the contact form's responses tab: one
+answer moves its pairing to In contact with no staff edit, one names an
+unknown Pairing ID and one comes from a stranger's email (two Problems), and a
+check-in answer scoring 2 is listed in the digest.
 
 Run as ``python -m mentorsheet.app.demo [--config FILE] [--fresh]``.
 """
@@ -32,10 +35,12 @@ from mentorsheet.core.schema import (
     MENTORS,
     PAIRINGS,
     PC,
+    RESPONSES,
     CellKind,
     MenteeColumn,
     MentorColumn,
     PairingColumn,
+    ResponseColumn,
     Status,
     cell_kind,
 )
@@ -149,6 +154,7 @@ MENTEE_ROWS: Sequence[tuple[str, str, str, str, int]] = (
     ("Max Weber", "max@example.net", "Community", "git", 60),
     ("Nia Brown", "nia@example.net", "Community", "testing", 70),
     ("Omar Said", "omar@example.net", "Community", "Python", 25),
+    ("Pia Lund", "pia@example.net", "Community", "Linux", 30),
 )
 
 
@@ -268,9 +274,22 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
             "Kai Berg|kai@example.net",
             ada,
             {
-                PC.INTRO_SENT_ON: at_ten(business_days_ago(10)),
+                # In touch for 20 business days: the first check-in goes today.
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(22)),
                 PC.INTRO_MESSAGE_ID: "<demo-5>",
-                PC.CONTACT_MADE_ON: business_days_ago(9).isoformat(),
+                PC.CONTACT_MADE_ON: business_days_ago(20).isoformat(),
+                PC.CHECKINS_SENT: "0",
+            },
+        ),
+        row(
+            "D-CONFIRMED",
+            Status.AWAITING_CONTACT,
+            "Pia Lund|pia@example.net",
+            linus,
+            {
+                # Overdue by now, but Pia said on the form yesterday that they are in touch.
+                PC.INTRO_SENT_ON: at_ten(business_days_ago(3)),
+                PC.INTRO_MESSAGE_ID: "<demo-10>",
             },
         ),
         row(
@@ -326,6 +345,69 @@ def _pairings(today: date, calendar: BusinessCalendar) -> list[dict[PairingColum
     ]
 
 
+# The contact form's responses tab, as Google Forms heads it, with a question
+# staff added (ignored).
+RESPONSE_HEADER: Sequence[str] = (*ResponseColumn, "What did you talk about?")
+
+
+def _responses(today: date) -> list[list[str]]:
+    """Answers as the form writes them: the Timestamp as text, day first (UK locale)."""
+
+    def stamp(days_ago: int, clock: str) -> str:
+        return f"{today - timedelta(days=days_ago):%d/%m/%Y} {clock}"
+
+    return [
+        # Valid: the mentee of D-CONFIRMED says they are in touch.
+        [
+            stamp(1, "18:42:07"),
+            "pia@example.net",
+            "d-confirmed ",
+            "Mentee",
+            "Yes, we have been in touch",
+            "",
+            "",
+            "",
+            "Getting started with Linux",
+        ],
+        # A Pairing ID no pairing has: a Problem, nothing else changes.
+        [
+            stamp(1, "19:03:55"),
+            "gus@example.net",
+            "D-WAITNG",
+            "Mentee",
+            "Yes, we have been in touch",
+            "",
+            "",
+            "",
+            "",
+        ],
+        # Someone who is neither the mentor nor the mentee of D-WAITING.
+        [
+            stamp(0, "08:15:30"),
+            "stranger@example.com",
+            "D-WAITING",
+            "Mentor",
+            "Yes, we have been in touch",
+            "",
+            "",
+            "",
+            "",
+        ],
+        # A check-in answer that needs staff: listed in the digest, comment as text.
+        [
+            stamp(2, "12:00:00"),
+            "kai@example.net",
+            "D-CONTACT",
+            "Mentee",
+            "Yes",
+            "2",
+            "No",
+            '=HYPERLINK("http://x.example","we stopped")',
+            "",
+        ],
+    ]
+
+
 def _demo_kind(tab: str, column: str) -> CellKind:
     if (tab, column) == (MENTEES, MenteeColumn.REQUESTED_ON):
         return CellKind.DATE  # as a request form records it
@@ -373,6 +455,12 @@ def build_demo_workbook(path: Path, config: Config, *, today: date) -> None:
     mentors.cell(row=1, column=extra, value="Time zone")
     for row in range(2, mentors.max_row + 1):
         mentors.cell(row=row, column=extra, value="Europe/London")
+    # The form's own tab (Responses → Link to Sheets), only when the form is configured.
+    if config.forms.enabled:
+        responses = book.create_sheet(config.workbook.tab_title(RESPONSES))
+        for row, cells in enumerate([list(RESPONSE_HEADER), *_responses(today)], start=1):
+            for position, text in enumerate(cells, start=1):
+                set_value(responses.cell(row=row, column=position), CellKind.TEXT, text)
     book.save(path)
 
 

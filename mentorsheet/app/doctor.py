@@ -13,9 +13,18 @@ from mentorsheet.app.wiring import (
     check_slack,
     describe_workbook_access,
 )
-from mentorsheet.config import Config
+from mentorsheet.config import PAIRING_ID_PLACEHOLDER, Config
 from mentorsheet.core.parsing import parse_workbook
-from mentorsheet.core.schema import PAIRINGS, PC
+from mentorsheet.core.parsing.responses import response_columns
+from mentorsheet.core.raw import RawWorkbook
+from mentorsheet.core.schema import (
+    CHECKIN_COLUMNS,
+    PAIRINGS,
+    PC,
+    RESPONSES,
+    ResponseColumn,
+    header_key,
+)
 from mentorsheet.core.slack_ledger import missing_slack_columns
 from mentorsheet.errors import MentorsheetError
 
@@ -58,6 +67,7 @@ def _workbook_checks(config: Config, now: datetime) -> list[Check]:
     ledger = _ledger_check(config, programme.pairing_columns, missing_slack_columns(raw, config))
     if ledger is not None:
         checks.append(ledger)
+    checks.extend(_form_checks(config, raw))
     return checks
 
 
@@ -81,6 +91,76 @@ def _ledger_check(
         True,
         f"the {title} tab has no {'; no '.join(missing)}. Run `mentorsheet init` to add them.",
         warning=True,
+    )
+
+
+def _form_checks(config: Config, raw: RawWorkbook) -> list[Check]:
+    """The contact form: its link, its responses tab and headers, the check-ins' columns.
+
+    Never a failure: without them the rest of a run works, so each is a warning.
+    """
+    title = config.workbook.tab_title(RESPONSES)
+    tab = raw.tabs.get(RESPONSES)
+    if not config.forms.enabled:
+        if tab is None:
+            return []  # the feature is off: nothing to say
+        return [
+            Check(
+                "form",
+                True,
+                f"the workbook has a {title!r} tab but [forms] confirm_url is empty: mentors "
+                "get no link to confirm contact",
+                warning=True,
+            )
+        ]
+    checks = [
+        Check(
+            "form link",
+            True,
+            f"[forms] confirm_url is an https link with {PAIRING_ID_PLACEHOLDER} "
+            f"(e.g. {config.forms.link_for('P-20261201-ABC123')})",
+        )
+    ]
+    if tab is None:
+        checks.append(
+            Check(
+                "form responses",
+                True,
+                f"no {title!r} tab: in the form, Responses → Link to Sheets → this spreadsheet "
+                "(or set [workbook.tabs] Responses to its tab's name); until then no answer is "
+                "read",
+                warning=True,
+            )
+        )
+    else:
+        checks.append(_responses_headers(config, title, tab.header))
+    pairings = raw.tabs.get(PAIRINGS)
+    have = {header_key(h) for h in (pairings.header if pairings is not None else ())}
+    missing = [c for c in CHECKIN_COLUMNS if header_key(c) not in have]
+    if config.forms.checkins and missing:
+        checks.append(
+            Check(
+                "check-ins",
+                True,
+                f"the Pairings tab has no {', '.join(missing)} column: no check-in is sent "
+                "until `mentorsheet init` adds them",
+                warning=True,
+            )
+        )
+    return checks
+
+
+def _responses_headers(config: Config, title: str, header: tuple[str, ...]) -> Check:
+    found = response_columns(header, config.workbook.headers.get(RESPONSES))
+    if isinstance(found, str):
+        return Check("form responses", True, f"{title!r}: {found}; no answer is read", warning=True)
+    absent = [c for c in ResponseColumn if c not in found]
+    note = f"; not found (optional): {', '.join(absent)}" if absent else ""
+    return Check(
+        "form responses",
+        True,
+        f"{title!r} tab found with {', '.join(c for c in ResponseColumn if c in found)}{note}",
+        warning=ResponseColumn.CONTACT not in found,
     )
 
 

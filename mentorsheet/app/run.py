@@ -365,6 +365,7 @@ class Runner:
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
             erased_pairings=run.retained_pairings,
             links=run.links,
+            responses=programme.responses,
         )
         items = []
         queued = run.digest.queued

@@ -56,7 +56,7 @@ def build_sender(config: Config) -> MailSender:
 
 
 def build_composer(config: Config) -> Composer:
-    return Composer(config.mail)
+    return Composer(config.mail, forms=config.forms)
 
 
 def build_channels(config: Config) -> tuple[Channel, ...]:

@@ -39,6 +39,8 @@ PAIRING_FIELDS: Mapping[PairingColumn, str] = {
     PC.SLACK_INTRO_LINK: "slack_intro_link",
     PC.SLACK_REMINDERS_SENT: "slack_reminders_sent",
     PC.CLOSING_EMAIL: "closing_email",
+    PC.CHECKINS_SENT: "checkins_sent",
+    PC.LAST_CHECKIN_ON: "last_checkin_on",
 }
 _TEXT_FIELDS = frozenset({PC.CLOSING_EMAIL})
 

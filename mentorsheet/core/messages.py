@@ -36,6 +36,7 @@ class Kind(StrEnum):
     REMINDER = "reminder"
     CLOSING = "closing"  # thanks mentor and mentee when staff set Ended
     REPAIR_NOTE = "repair-note"  # tells the old mentor of a Re-pair, kindly
+    CHECKIN = "checkin"  # asks mentor and mentee how it is going (core/forms)
     DIGEST = "digest"
 
 
@@ -77,7 +78,7 @@ class OutgoingMessage:
     pairing: Pairing | None = None  # every kind but the digest
     mentor: Mentor | None = None  # as on the Mentors tab, when found there
     mentee: Mentee | None = None  # as on the Mentees tab, when found there
-    number: int = 0  # reminder: its number, 1-based
+    number: int = 0  # reminder, check-in: its number, 1-based
     business_days_waited: int = 0  # reminder: since the intro
     day: date | None = None  # digest
     summary: DigestSummary | None = None  # digest
@@ -91,7 +92,8 @@ class OutgoingMessage:
         if self.kind is Kind.DIGEST:
             day = self.day.isoformat() if self.day is not None else ""
             return LedgerKey(DIGEST_MARKER, day, self.channel)
-        step = f"reminder-{self.number}" if self.kind is Kind.REMINDER else str(self.kind)
+        numbered = self.kind in (Kind.REMINDER, Kind.CHECKIN)
+        step = f"{self.kind}-{self.number}" if numbered else str(self.kind)
         return LedgerKey(self.pairing_id, step, self.channel)
 
 
@@ -110,7 +112,7 @@ class Source(Enum):
     NOW = "the moment of the run"
     TODAY = "the day of the run"
     MESSAGE_ID = "the id the channel returned"
-    NUMBER = "the reminder's number"
+    NUMBER = "the reminder's (or check-in's) number"
     BEFORE = "the value before the mark (giving the step back)"
     NOTE = "what the channel said when it declined the message"
     SENDING = "the words of a message being sent"
@@ -204,6 +206,22 @@ DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
             doubt=NOTHING,
             not_sent=Effect(
                 cells=((PC.REMINDERS_SENT, Source.BEFORE), (PC.LAST_REMINDER_ON, Source.BEFORE))
+            ),
+            records_result=False,
+            lists_time_skip=True,
+        ),
+        # A check-in, like a reminder: recorded before it is sent, at most once.
+        DeliveryStep(
+            Kind.CHECKIN,
+            EMAIL,
+            picks=None,  # core/forms says which are due
+            mark=Effect(
+                cells=((PC.CHECKINS_SENT, Source.NUMBER), (PC.LAST_CHECKIN_ON, Source.TODAY))
+            ),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(
+                cells=((PC.CHECKINS_SENT, Source.BEFORE), (PC.LAST_CHECKIN_ON, Source.BEFORE))
             ),
             records_result=False,
             lists_time_skip=True,

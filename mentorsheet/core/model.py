@@ -80,6 +80,8 @@ class Pairing:
     slack_reminders_sent: int = 0
     replaces: str = ""  # the Pairing ID of the Re-pair pairing this one replaces
     closing_email: str = ""  # the closing message's ledger cell, as text (core/endings)
+    checkins_sent: int = 0  # check-in emails sent (core/forms)
+    last_checkin_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,25 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class FormResponse:
+    """One usable answer of the contact form (core/forms), its Pairing ID normalised."""
+
+    row: int
+    pairing_id: str
+    at: datetime  # aware, in the programme's zone
+    role: str  # "mentor", "mentee", or "" when the form says neither
+    email: str = ""  # the responder's, when the form collects emails
+    contact: bool | None = None  # "Have you been in touch?"
+    score: int | None = None  # "How is it going?" 1-5
+    meeting: bool | None = None  # "Are you still meeting?"
+    comment: str = ""
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+
+@dataclass(frozen=True)
 class Programme:
     """Everything read from the workbook in one go, validated."""
 
@@ -126,6 +147,9 @@ class Programme:
     # The Pairings columns the tab has (optional ones may be missing): a
     # message is only planned when its ledger column is there to record it.
     pairing_columns: frozenset[str] = frozenset()
+    # The contact form's answers that passed every check (core/forms), in row order;
+    # None when the workbook has no responses tab.
+    responses: tuple[FormResponse, ...] | None = None
 
 
 # --- what the pure core decides ------------------------------------------------

@@ -46,6 +46,15 @@ def paused_mentors(mentors: Iterable[Mentor], today: date) -> Mapping[str, date]
     }
 
 
+def paused_mentees(mentees: Iterable[Mentee], today: date) -> Mapping[str, date]:
+    """Mentee email -> the day they are back, for every mentee paused on ``today``."""
+    return {
+        m.email: m.paused_until
+        for m in mentees
+        if m.paused_until is not None and paused(m.paused_until, today)
+    }
+
+
 def returning_soon(
     mentors: Iterable[Mentor], mentees: Iterable[Mentee], today: date
 ) -> tuple[Returning, ...]:

@@ -17,9 +17,9 @@ reported on Problems and left alone, and takes no place in the budget.
 The budget is ``mail.max_per_run``, shared by every message: new
 auto-approved pairings first, then Approved rows oldest first, then
 reminders, then the notes to re-paired mentors and the closing emails
-(:mod:`mentorsheet.core.endings`). Every message beyond it counts as left
-for the next run. A new proposal for a re-paired mentee records the pairing
-it replaces (``Replaces``).
+(:mod:`mentorsheet.core.endings`), then the check-ins (:mod:`mentorsheet.core.forms`).
+Every message beyond it counts as left for the next run. A new proposal for
+a re-paired mentee records the pairing it replaces (``Replaces``).
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ from mentorsheet.core.endings import (
     to_arm,
     untold_problems,
 )
+from mentorsheet.core.forms import (
+    checkins_due,
+    confirmation_cells,
+    confirmation_change,
+    confirmations,
+    with_confirmations,
+)
 from mentorsheet.core.lifecycle import BusinessCalendar, plan_status
 from mentorsheet.core.matching import propose_pairings
 from mentorsheet.core.messages import (
@@ -65,6 +72,7 @@ from mentorsheet.core.messages import (
     step_for,
 )
 from mentorsheet.core.model import (
+    FormResponse,
     MatchResult,
     Pairing,
     Problem,
@@ -75,8 +83,8 @@ from mentorsheet.core.model import (
     StatusChange,
     StatusPlan,
 )
-from mentorsheet.core.pauses import paused_mentors
-from mentorsheet.core.schema import PAIRINGS, PC, Status
+from mentorsheet.core.pauses import paused_mentees, paused_mentors
+from mentorsheet.core.schema import CHECKIN_COLUMNS, PAIRINGS, PC, Status
 from mentorsheet.core.sheet_links import SheetLinks
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
@@ -172,6 +180,7 @@ class _Planner:
         self.pairings = dict(self.as_read)
         self.mentors = {m.email: m for m in programme.mentors}
         self.mentees = {m.email: m for m in programme.mentees}
+        self.mentees_paused = paused_mentees(programme.mentees, at.today)
         self.columns = programme.pairing_columns
         self.replacements = replacements(programme.pairings)
         self.ledger = CellLedger()
@@ -182,12 +191,46 @@ class _Planner:
         self.also: Collection[str] = ()  # further channels (Slack), beside ``channel``
         self.also_queued = 0  # outside mail.max_per_run
 
-    def change(self, changes: Sequence[StatusChange]) -> None:
+    def change(
+        self, changes: Sequence[StatusChange], confirmed: Mapping[str, FormResponse]
+    ) -> None:
+        """Write each status change; one a form answer made fills Contact made on too."""
         for change in changes:
             pid = change.pairing.pairing_id
             values: dict[str, str] = {PC.STATUS: change.new_status.value}
+            if change.new_status is Status.IN_CONTACT and pid in confirmed:
+                values.update(confirmation_cells(confirmed[pid]))
             self.ledger.add(CellUpdate(pid, values, change.pairing.status.value))
             self.pairings[pid] = dataclasses.replace(change.pairing, status=change.new_status)
+
+    def checkins(self, calendar: BusinessCalendar, mentors_paused: Mapping[str, date]) -> None:
+        """The check-in emails due today (core/forms), after everything else."""
+        forms = self.config.forms
+        if not (forms.enabled and forms.checkins) or not set(CHECKIN_COLUMNS) <= self.columns:
+            return
+        step = step_for(Kind.CHECKIN, self.channel)
+        rows = [self.pairings[pid] for pid in self.as_read if pid in self.pairings]
+        due = checkins_due(
+            rows,
+            offsets=forms.checkin_business_days,
+            today=self.at.today,
+            business_days=calendar.business_days_between,
+            paused_until={**self.mentees_paused, **mentors_paused},
+        )
+        for checkin in due:
+            message = OutgoingMessage(
+                Kind.CHECKIN,
+                self.channel,
+                self.at.now,
+                pairing=checkin.pairing,
+                mentor=self.mentors.get(checkin.pairing.mentor_email),
+                mentee=self.mentees.get(checkin.pairing.mentee_email),
+                number=checkin.number,
+                business_days_waited=checkin.business_days,
+            )
+            queued = Queued(message, step, before=checkin.pairing)
+            if self.take(queued):
+                self.mark(queued)
 
     def take(self, queued: Queued) -> bool:
         """Queue ``queued`` if the budget has room and ``refuse`` lets it go."""
@@ -409,20 +452,33 @@ def plan_run(
     delivery step in :data:`~mentorsheet.core.messages.DELIVERY_STEPS`.
     """
     at = Moment(now, calendar.local_date(now), config.schedule.zone)
+    # A contact form's confirmation fills Contact made on, so the usual change to In
+    # contact follows and no reminder goes (core/forms).
+    confirmed = confirmations(programme.pairings, programme.responses)
+    mentors_paused = paused_mentors(programme.mentors, at.today)
     # A paused mentor gets no reminders (core/pauses).
     status = plan_status(
-        programme.pairings,
+        with_confirmations(programme.pairings, confirmed),
         now=now,
         schedule=config.schedule,
         calendar=calendar,
-        paused=paused_mentors(programme.mentors, at.today),
+        paused=mentors_paused,
+    )
+    status = dataclasses.replace(
+        status,
+        changes=tuple(
+            confirmation_change(c, confirmed[c.pairing.pairing_id])
+            if c.new_status is Status.IN_CONTACT and c.pairing.pairing_id in confirmed
+            else c
+            for c in status.changes
+        ),
     )
     planner = _Planner(programme, config, at, refuse or (lambda _message: None), channel)
     planner.also = also
     # Status first: it frees no places (only staff do), but a stale "Sending
     # intro" must become "Check intro" before intros are chosen.
     changes = _changes_for(status, steps)
-    planner.change(changes)
+    planner.change(changes, confirmed)
     # The matcher also explains the unpaired, which the digest needs.
     wants_match = "propose" in steps or "digest" in steps
     match = propose_pairings(programme, today=at.today) if wants_match else MatchResult()
@@ -435,6 +491,7 @@ def plan_run(
         planner.reminders(status.reminders)
         planner.endings()
         planner.arm()
+        planner.checkins(calendar, mentors_paused)
     return RunPlan(
         status=status,
         changes=changes,
@@ -494,8 +551,10 @@ def plan_digest(
     returning: Sequence[Returning] = (),
     erased_pairings: Sequence[str] = (),
     links: SheetLinks | None = None,
+    responses: Sequence[FormResponse] | None = None,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
+    last = markers.get(DIGEST_MARKER)
     summary = build_digest(
         day=at.today,
         pairings=pairings,
@@ -505,8 +564,9 @@ def plan_digest(
         returning=returning,
         erased_pairings=erased_pairings,
         links=links,
+        responses=responses,
+        last_digest_day=last,
     )
-    last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):
         note = "already sent today" if last == at.today.isoformat() else "nothing needs a person"
         return DigestPlan(summary, None, note)

@@ -21,6 +21,13 @@ PROBLEMS: Final = "Problems"
 RUNS: Final = "Runs"
 
 TABS: Final = (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS)
+# The answers of the Google Form mentors and mentees confirm contact with: a tab
+# the form writes ("Link to Sheets"), optional, read with the others, never written.
+RESPONSES: Final = "Responses"
+OPTIONAL_TABS: Final = (RESPONSES,)
+READ_TABS: Final = (*TABS, *OPTIONAL_TABS)
+# A tab's title when the config names none: the standard name, or the form's own.
+DEFAULT_TITLES: Final[Mapping[str, str]] = {RESPONSES: "Form responses 1"}
 
 
 class MentorColumn(StrEnum):
@@ -71,6 +78,22 @@ class PairingColumn(StrEnum):
     # pairing (core/endings explains its values).
     REPLACES = "Replaces"
     CLOSING_EMAIL = "Closing email"
+    # The check-in emails' ledger (core/forms): how many went, and the day of the last.
+    CHECKINS_SENT = "Check-ins sent"
+    LAST_CHECKIN_ON = "Last check-in on"
+
+
+class ResponseColumn(StrEnum):
+    """The questions of the contact form, as Google Forms heads its responses tab."""
+
+    TIMESTAMP = "Timestamp"
+    EMAIL = "Email address"  # when the form collects emails
+    PAIRING_ID = "Pairing ID"
+    ROLE = "Who is answering?"
+    CONTACT = "Have you been in touch?"
+    SCORE = "How is it going?"
+    MEETING = "Are you still meeting?"
+    COMMENT = "Anything you would like to tell us?"
 
 
 class ProblemColumn(StrEnum):
@@ -102,12 +125,16 @@ PC = PairingColumn
 # them runs as before with Slack off.
 SLACK_COLUMNS: Final = (PC.SLACK_INTRO_SENT_ON, PC.SLACK_INTRO_LINK, PC.SLACK_REMINDERS_SENT)
 
+# The check-ins' ledger: optional, added by init (no check-in is sent without it).
+CHECKIN_COLUMNS: Final = (PC.CHECKINS_SENT, PC.LAST_CHECKIN_ON)
+
 COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     MENTORS: tuple(MentorColumn),
     MENTEES: tuple(MenteeColumn),
     PAIRINGS: tuple(PairingColumn),
     PROBLEMS: tuple(ProblemColumn),
     RUNS: tuple(RunColumn),
+    RESPONSES: tuple(ResponseColumn),
 }
 
 # Columns without which a tab cannot be used at all. The rest are optional:
@@ -126,10 +153,12 @@ REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
     PAIRINGS: tuple(
         c
         for c in PairingColumn
-        if c not in (PC.NOTES, PC.REPLACES, PC.CLOSING_EMAIL) and c not in SLACK_COLUMNS
+        if c not in (PC.NOTES, PC.REPLACES, PC.CLOSING_EMAIL, *CHECKIN_COLUMNS)
+        and c not in SLACK_COLUMNS
     ),
     PROBLEMS: COLUMNS[PROBLEMS],
     RUNS: tuple(c for c in RunColumn if c is not RunColumn.DIGEST),
+    RESPONSES: (ResponseColumn.TIMESTAMP, ResponseColumn.PAIRING_ID),
 }
 
 # Pairings columns staff edit (Status moves along the lifecycle by both).
@@ -145,8 +174,11 @@ MENTORSHEET_PAIRING_COLUMNS: Final = frozenset(
         PC.REMINDERS_SENT,
         PC.LAST_REMINDER_ON,
         PC.CLOSING_EMAIL,
+        # Filled from a form response only while it is blank (core/forms).
+        PC.CONTACT_MADE_ON,
     }
     | set(SLACK_COLUMNS)
+    | set(CHECKIN_COLUMNS)
 )
 
 
@@ -174,6 +206,8 @@ CELL_KINDS: Final[Mapping[str, Mapping[str, CellKind]]] = {
         PC.CONTACT_MADE_ON: CellKind.DATE,
         PC.REMINDERS_SENT: CellKind.NUMBER,
         PC.LAST_REMINDER_ON: CellKind.DATE,
+        PC.CHECKINS_SENT: CellKind.NUMBER,
+        PC.LAST_CHECKIN_ON: CellKind.DATE,
     },
     RUNS: {RunColumn.STARTED: CellKind.DATETIME, RunColumn.FINISHED: CellKind.DATETIME},
 }

@@ -33,7 +33,7 @@ from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import COLUMNS, PAIRINGS, PROBLEMS, RUNS, TABS, header_key
+from mentorsheet.core.schema import COLUMNS, PAIRINGS, PROBLEMS, READ_TABS, RUNS, TABS, header_key
 from mentorsheet.errors import MissingTabError, RunInProgressError
 
 TextGrid = list[list[str]]
@@ -75,7 +75,7 @@ class MemorySession:
         self._guard.check_open()
         self._reads += 1
         tabs: dict[str, RawTab] = {}
-        for tab in TABS:
+        for tab in READ_TABS:
             title = self._store.config.tab_title(tab)
             if title in self._store.tabs:
                 tabs[tab] = raw_tab(title, self._store.tabs[title])
@@ -262,13 +262,13 @@ class MemoryStore:
         _put(self.grid(tab), row - 1, self._column(tab, column), value)
 
     def _title(self, tab: str) -> str:
-        return self.config.tab_title(tab) if tab in TABS else tab
+        return self.config.tab_title(tab) if tab in READ_TABS else tab
 
     def _column(self, tab: str, column: str) -> int:
         """Where ``column`` (a canonical name, alias or header text) is on ``tab``."""
         grid = self.grid(tab)
         header = grid[0] if grid else []
-        if tab in TABS:
+        if tab in READ_TABS:
             found = present_columns(tab, header, self.config.headers.get(tab))
             if column in found:
                 return found[column]

@@ -108,6 +108,7 @@ from mentorsheet.core.schema import (
     COLUMNS,
     PAIRINGS,
     PROBLEMS,
+    READ_TABS,
     RUNS,
     TABS,
     CellKind,
@@ -194,7 +195,7 @@ class XlsxSession:
         try:
             config = self._store.config
             tabs: dict[str, RawTab] = {}
-            for tab in TABS:
+            for tab in READ_TABS:
                 title = config.tab_title(tab)
                 if title in workbook.sheetnames:
                     sheet = workbook[title]

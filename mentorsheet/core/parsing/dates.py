@@ -138,3 +138,42 @@ def parse_datetime(value: str, zone: ZoneInfo) -> datetime | None:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone)
     return moment.astimezone(zone)
+
+
+_NUMERIC_STAMP = re.compile(
+    r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?:[ T]+(?P<clock>\d{1,2}:\d{2}(?::\d{2})?))?"
+)
+
+
+def parse_form_timestamp(value: str, zone: ZoneInfo, *, month_first: bool) -> datetime | None:
+    """A Google Form's Timestamp as an aware datetime in ``zone`` (None when blank).
+
+    Google writes it in the spreadsheet's locale when it is text:
+    ``12/1/2026 10:15:03`` is 12 January in a day-first locale (UK) and
+    1 December in a month-first one (US), so the order comes from the config
+    (``[forms] date_order``) rather than a guess. A real date-time cell (ISO
+    text from the store) or a serial number needs no order; neither does
+    anything :func:`parse_datetime` reads.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    match = _NUMERIC_STAMP.fullmatch(text)
+    if match is None:
+        return parse_datetime(text, zone)
+    first, second = int(match["a"]), int(match["b"])
+    day, month = (second, first) if month_first else (first, second)
+    clock = match["clock"] or "00:00:00"
+    if clock.count(":") == 1:
+        clock += ":00"
+    order = "month first" if month_first else "day first"
+    try:
+        local = datetime.strptime(
+            f"{int(match['y']):04d}-{month:02d}-{day:02d} {clock}", "%Y-%m-%d %H:%M:%S"
+        )
+    except ValueError:
+        raise InvalidFieldError(
+            f"timestamp not understood as {order} ([forms] date_order); check the "
+            "spreadsheet's locale"
+        ) from None
+    return local.replace(tzinfo=zone)

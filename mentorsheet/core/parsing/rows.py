@@ -14,14 +14,20 @@ from typing import TypeVar
 
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab
-from mentorsheet.core.schema import MenteeColumn, MentorColumn, PairingColumn, RunColumn
+from mentorsheet.core.schema import (
+    MenteeColumn,
+    MentorColumn,
+    PairingColumn,
+    ResponseColumn,
+    RunColumn,
+)
 from mentorsheet.errors import InvalidFieldError
 
 _T = TypeVar("_T")
 
 
 # A column a row is read by: a typo in its name is a type error.
-Column = MentorColumn | MenteeColumn | PairingColumn | RunColumn
+Column = MentorColumn | MenteeColumn | PairingColumn | RunColumn | ResponseColumn
 
 
 class Row:

@@ -15,11 +15,12 @@ Decisions worth knowing (the user docs repeat them):
 * **Pairings** rows mentorsheet cannot act on safely are held out of
   ``Programme.pairings`` but still take their place: a blank or repeated
   Pairing ID, an unknown Status, an unreadable email, a name with a line
-  break, or an unreadable Intro sent on, Contact made on, Reminders sent or
-  Last reminder on. They are listed in :attr:`Programme.held_places`
-  so a mentor is never double-booked and a mentee never paired twice; an
-  unknown Status counts as holding the place. An unreadable Score, Route or
-  Proposed on is reported, read as blank, and the row is still used.
+  break, or an unreadable Intro sent on, Contact made on, Reminders sent,
+  Last reminder on, Check-ins sent or Last check-in on. They are listed in
+  :attr:`Programme.held_places` so a mentor is never double-booked and a
+  mentee never paired twice; an unknown Status counts as holding the place.
+  An unreadable Score, Route or Proposed on is reported, read as blank, and
+  the row is still used.
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ _PAIRING_ESSENTIALS = frozenset(
         PC.CONTACT_MADE_ON,
         PC.REMINDERS_SENT,
         PC.LAST_REMINDER_ON,
+        PC.CHECKINS_SENT,
+        PC.LAST_CHECKIN_ON,
     }
 )
 
@@ -209,6 +212,8 @@ def read_pairings(
         _future(row, PC.CONTACT_MADE_ON, contact_made_on, today)
         reminders_sent = row.read(PC.REMINDERS_SENT, parse_reminders_sent)
         last_reminder_on = row.read(PC.LAST_REMINDER_ON, parse_date)
+        checkins_sent = row.read(PC.CHECKINS_SENT, parse_reminders_sent)
+        last_checkin_on = row.read(PC.LAST_CHECKIN_ON, parse_date)
         pairing = None
         if (
             not row.any_unreadable(_PAIRING_ESSENTIALS)
@@ -239,6 +244,8 @@ def read_pairings(
                 slack_reminders_sent=row.read(PC.SLACK_REMINDERS_SENT, parse_reminders_sent) or 0,
                 replaces=row.value(PC.REPLACES),
                 closing_email=row.value(PC.CLOSING_EMAIL),
+                checkins_sent=checkins_sent or 0,
+                last_checkin_on=last_checkin_on,
             )
         else:
             held[row.number] = HeldPlace(

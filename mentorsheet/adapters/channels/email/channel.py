@@ -13,7 +13,8 @@ from typing import Final
 from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.compose import Composer
-from mentorsheet.core.digest import digest_sections, render_markdown, render_text
+from mentorsheet.core.digest import digest_sections, render_text
+from mentorsheet.core.digest_markdown import render_markdown
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
 
 _PREVIEW_LINES: Final = 3
@@ -64,6 +65,15 @@ class EmailChannel:
                 message.mentor,
                 number=message.number,
                 business_days_waited=message.business_days_waited,
+                now=message.at,
+            )
+        if message.kind is Kind.CHECKIN:
+            return self._composer.checkin(
+                pairing,
+                message.mentor,
+                message.mentee,
+                number=message.number,
+                business_days=message.business_days_waited,
                 now=message.at,
             )
         if message.kind is Kind.CLOSING:

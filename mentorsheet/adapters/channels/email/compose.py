@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import traceback
 import unicodedata
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -43,15 +42,28 @@ from jinja2 import (
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from mentorsheet.adapters.channels.email.digest_view import sample_sections, section_values
+from mentorsheet.adapters.channels.email.context import (
+    calendly_link,
+    checkin_context,
+    digest_context,
+    ending_context,
+    intro_context,
+    intro_values,
+    mentee_name,
+    mentor_name,
+    reminder_context,
+    reminder_values,
+    sample_contexts,
+    sample_values,
+)
+from mentorsheet.adapters.channels.email.digest_view import section_values
 from mentorsheet.adapters.channels.email.folder_loader import FolderLoader
-from mentorsheet.config import MailConfig
+from mentorsheet.config import FormsConfig, MailConfig
 from mentorsheet.core.digest import Section
 from mentorsheet.core.model import Mentee, Mentor, Pairing
-from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
 
-EMAILS: Final = ("intro", "reminder", "closing", "repair-note", "digest")
+EMAILS: Final = ("intro", "reminder", "closing", "repair-note", "checkin", "digest")
 REQUIRED_PARTS: Final = ("subject", "txt")
 OPTIONAL_PARTS: Final = ("html",)
 PACKAGE: Final = "mentorsheet"
@@ -109,8 +121,15 @@ class _Rendered:
 class Composer:
     """Builds the programme's emails (see :data:`EMAILS`); reads only its template files."""
 
-    def __init__(self, mail: MailConfig, *, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        mail: MailConfig,
+        *,
+        templates_dir: Path | None = None,
+        forms: FormsConfig | None = None,
+    ) -> None:
         self._mail = mail
+        self.forms = forms or FormsConfig()
         self._templates_dir = templates_dir if templates_dir is not None else mail.templates_dir
         loaders: list[BaseLoader] = [PackageLoader(PACKAGE, PACKAGED_FOLDER)]
         if self._templates_dir is not None:
@@ -146,7 +165,7 @@ class Composer:
         """
         self._sender()
         _address("staff email", "", self._mail.staff_email)
-        for context in _sample_contexts(self._mail):
+        for context in sample_contexts(self._mail, self.forms):
             for email in EMAILS:
                 self._render(email, context[email])
 
@@ -161,9 +180,9 @@ class Composer:
         now: datetime,
     ) -> EmailMessage:
         """Introduce the mentor (To) to the mentee (Cc): reply-all starts their conversation."""
-        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
-        cc = _address("mentee", _mentee_name(pairing, mentee), pairing.mentee_email)
-        context = _intro_context(self._mail, pairing, mentor, mentee)
+        to = _address("mentor", mentor_name(pairing, mentor), pairing.mentor_email)
+        cc = _address("mentee", mentee_name(pairing, mentee), pairing.mentee_email)
+        context = intro_context(self._mail, pairing, mentor, mentee, self.forms)
         return self._message("intro", context, to=[to], cc=[cc], now=now)
 
     def reminder(
@@ -176,12 +195,17 @@ class Composer:
         now: datetime,
     ) -> EmailMessage:
         """Remind an overdue mentor (To) to contact the mentee; staff in Cc."""
-        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
+        to = _address("mentor", mentor_name(pairing, mentor), pairing.mentor_email)
         staff = _address("staff email", "", self._mail.staff_email)
         # The mentee's address goes in the body, so it must be a clean address too.
-        _address("mentee", _mentee_name(pairing, None), pairing.mentee_email)
-        context = _reminder_context(
-            self._mail, pairing, mentor, number=number, business_days_waited=business_days_waited
+        _address("mentee", mentee_name(pairing, None), pairing.mentee_email)
+        context = reminder_context(
+            self._mail,
+            pairing,
+            mentor,
+            number=number,
+            business_days_waited=business_days_waited,
+            forms=self.forms,
         )
         return self._message("reminder", context, to=[to], cc=[staff], now=now)
 
@@ -189,17 +213,35 @@ class Composer:
         self, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None, *, now: datetime
     ) -> EmailMessage:
         """Thank the mentor and the mentee (both To) when their pairing has ended."""
-        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
-        also = _address("mentee", _mentee_name(pairing, mentee), pairing.mentee_email)
-        context = _ending_context(self._mail, pairing, mentor, mentee)
+        to = _address("mentor", mentor_name(pairing, mentor), pairing.mentor_email)
+        also = _address("mentee", mentee_name(pairing, mentee), pairing.mentee_email)
+        context = ending_context(self._mail, pairing, mentor, mentee)
         return self._message("closing", context, to=[to, also], cc=[], now=now)
+
+    def checkin(
+        self,
+        pairing: Pairing,
+        mentor: Mentor | None,
+        mentee: Mentee | None,
+        *,
+        number: int,
+        business_days: int,
+        now: datetime,
+    ) -> EmailMessage:
+        """Ask the mentor and the mentee (both To) how it is going, with the form's link."""
+        to = _address("mentor", mentor_name(pairing, mentor), pairing.mentor_email)
+        also = _address("mentee", mentee_name(pairing, mentee), pairing.mentee_email)
+        context = checkin_context(
+            self._mail, pairing, mentor, mentee, self.forms, number=number, days=business_days
+        )
+        return self._message("checkin", context, to=[to, also], cc=[], now=now)
 
     def repair_note(
         self, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None, *, now: datetime
     ) -> EmailMessage:
         """Tell the old mentor (To), kindly, that their mentee is paired with someone else."""
-        to = _address("mentor", _mentor_name(pairing, mentor), pairing.mentor_email)
-        context = _ending_context(self._mail, pairing, mentor, mentee)
+        to = _address("mentor", mentor_name(pairing, mentor), pairing.mentor_email)
+        context = ending_context(self._mail, pairing, mentor, mentee)
         return self._message("repair-note", context, to=[to], cc=[], now=now)
 
     def digest(
@@ -213,7 +255,7 @@ class Composer:
     ) -> EmailMessage:
         """The staff digest of ``day``: ``text`` as the plain body, ``sections`` as HTML tables."""
         staff = _address("staff email", "", self._mail.staff_email)
-        context = _digest_context(self._mail, day=day, text=text, markdown=markdown)
+        context = digest_context(self._mail, day=day, text=text, markdown=markdown)
         context["sections"] = section_values(sections)
         return self._message("digest", context, to=[staff], cc=[], now=now)
 
@@ -359,195 +401,6 @@ def _address(field: str, name: str, email: str) -> Address:
         raise InvalidFieldError(f"{field} email {email!r} is not a usable address: {exc}") from None
 
 
-def _mentor_name(pairing: Pairing, mentor: Mentor | None) -> str:
-    return pairing.mentor_name or (mentor.name if mentor is not None else "")
-
-
-def _mentee_name(pairing: Pairing, mentee: Mentee | None) -> str:
-    return pairing.mentee_name or (mentee.name if mentee is not None else "")
-
-
-def _first_name(name: str, fallback: str) -> str:
-    """The first word of a name, skipping titles written with a dot ("Dr.", "Ms.").
-
-    "Lovelace, Ada" (surname first, as some forms collect it) gives "Ada".
-    """
-    _family, comma, given = name.partition(",")
-    if comma and given.strip():
-        name = given
-    words = [word.strip(",;") for word in name.split()]
-    words = [word for word in words if word]
-    named = [word for word in words if not word.endswith(".")]
-    return (named or words or [fallback])[0]
-
-
-def calendly_link(value: str) -> str:
-    """The booking link if it is an absolute https URL, else ``""`` (left out of emails).
-
-    The same rule as the Mentors tab's check: a plain ``http://`` link is refused
-    there, and never reaches an email.
-    """
-    link = value.strip()
-    if not link or any(char.isspace() or unicodedata.category(char) == "Cc" for char in link):
-        return ""
-    try:
-        parts = urllib.parse.urlsplit(link)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() != "https" or not parts.hostname:
-        return ""
-    return link
-
-
-# --- template variables ----------------------------------------------------------
-# Every variable is always present (empty when unknown), so StrictUndefined only
-# fires on a misspelt name. The shipped templates document these in their header.
-
-
-def _common_context(mail: MailConfig) -> dict[str, Any]:
-    return {
-        "programme_name": mail.programme_name,
-        "sender_name": mail.sender_name,
-        "sender_email": mail.sender,
-        "staff_email": mail.staff_email,
-        "resources_url": calendly_link(mail.resources_url),
-    }
-
-
-def _people_context(
-    pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
-) -> dict[str, Any]:
-    """Who a pairing's emails are about: names (as on the tabs when known) and emails."""
-    mentor_name = _mentor_name(pairing, mentor)
-    mentee_name = _mentee_name(pairing, mentee)
-    return {
-        "pairing_id": pairing.pairing_id,
-        "mentor_name": mentor_name,
-        "mentor_first_name": _first_name(mentor_name, "there"),
-        "mentor_email": pairing.mentor_email,
-        "mentee_name": mentee_name,
-        "mentee_first_name": _first_name(mentee_name, "your mentee"),
-        "mentee_email": pairing.mentee_email,
-    }
-
-
-def _intro_context(
-    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
-) -> dict[str, Any]:
-    return {
-        **_common_context(mail),
-        **_people_context(pairing, mentor, mentee),
-        "route": pairing.route.value if pairing.route is not None else "",
-        "why": pairing.why.strip(),
-        "mentee_skills": ", ".join(mentee.skills_wanted) if mentee is not None else "",
-        "calendly_url": calendly_link(mentor.calendly) if mentor is not None else "",
-    }
-
-
-def _reminder_context(
-    mail: MailConfig,
-    pairing: Pairing,
-    mentor: Mentor | None,
-    *,
-    number: int,
-    business_days_waited: int,
-) -> dict[str, Any]:
-    sent = pairing.intro_sent_on
-    return {
-        **_common_context(mail),
-        **_people_context(pairing, mentor, None),
-        "number": number,
-        "business_days_waited": business_days_waited,
-        "intro_sent_on": _long_date(sent.date()) if sent is not None else "",
-        "calendly_url": calendly_link(mentor.calendly) if mentor is not None else "",
-    }
-
-
-def _ending_context(
-    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
-) -> dict[str, Any]:
-    """The closing email's and the re-pair note's variables (the same for both)."""
-    sent = pairing.intro_sent_on
-    return {
-        **_common_context(mail),
-        **_people_context(pairing, mentor, mentee),
-        "intro_sent_on": _long_date(sent.date()) if sent is not None else "",
-        "feedback_form_url": calendly_link(mail.feedback_form_url),
-    }
-
-
-def _digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) -> dict[str, Any]:
-    return {
-        **_common_context(mail),
-        "day": day.isoformat(),
-        "day_long": _long_date(day),
-        "text": text,
-        "markdown": markdown,
-        "sections": [],
-    }
-
-
-def _long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _sample_contexts(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
-    """Values to check templates with: one set with every optional value, one with none."""
-    samples = []
-    for full in (True, False):
-        pairing = Pairing(
-            row=2,
-            pairing_id="P-000001",
-            status=Status.APPROVED,
-            mentee_name="Sample Mentee" if full else "",
-            mentee_email="mentee@example.org",
-            mentor_name="Sample Mentor" if full else "",
-            mentor_email="mentor@example.org",
-            route=Route.COMMUNITY if full else None,
-            why="Both work with Python." if full else "",
-            intro_sent_on=datetime(2024, 1, 8, 9, 0, tzinfo=UTC) if full else None,
-        )
-        mentor = Mentor(
-            row=2,
-            name="Sample Mentor",
-            email="mentor@example.org",
-            skills=("python",),
-            capacity=2,
-            active=True,
-            calendly="https://calendly.com/sample" if full else "",
-        )
-        mentee = Mentee(
-            row=2,
-            name="Sample Mentee",
-            email="mentee@example.org",
-            route=Route.COMMUNITY,
-            skills_wanted=("python",) if full else (),
-        )
-        resources_url = (mail.resources_url or "https://example.org/guide") if full else ""
-        feedback = (mail.feedback_form_url or "https://example.org/feedback") if full else ""
-        sample_mail = mail.model_copy(
-            update={"resources_url": resources_url, "feedback_form_url": feedback}
-        )
-        text = "Nothing needs you today." if full else ""
-        samples.append(
-            {
-                "intro": _intro_context(sample_mail, pairing, mentor if full else None, mentee),
-                "reminder": _reminder_context(
-                    sample_mail, pairing, mentor, number=1, business_days_waited=2
-                ),
-                "closing": _ending_context(sample_mail, pairing, mentor if full else None, mentee),
-                "repair-note": _ending_context(
-                    sample_mail, pairing, mentor if full else None, mentee
-                ),
-                "digest": {
-                    **_digest_context(sample_mail, day=date(2024, 1, 8), text=text, markdown=text),
-                    "sections": sample_sections() if full else [],
-                },
-            }
-        )
-    return samples
-
-
 def _template_line(exc: BaseException, filename: str | None) -> int | None:
     """The template line an error was raised at (Jinja rewrites tracebacks to point there)."""
     line = None
@@ -557,30 +410,12 @@ def _template_line(exc: BaseException, filename: str | None) -> int | None:
     return line
 
 
-# --- for other channels' templates (Slack) ------------------------------------------
-
-
-def intro_values(
-    mail: MailConfig, pairing: Pairing, mentor: Mentor | None, mentee: Mentee | None
-) -> dict[str, Any]:
-    """The variables of the intro templates, for a channel that renders its own."""
-    return _intro_context(mail, pairing, mentor, mentee)
-
-
-def reminder_values(
-    mail: MailConfig,
-    pairing: Pairing,
-    mentor: Mentor | None,
-    *,
-    number: int,
-    business_days_waited: int,
-) -> dict[str, Any]:
-    """The variables of the reminder templates, for a channel that renders its own."""
-    return _reminder_context(
-        mail, pairing, mentor, number=number, business_days_waited=business_days_waited
-    )
-
-
-def sample_values(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
-    """Full and minimal sample variables per email, as ``Composer.check`` renders them."""
-    return _sample_contexts(mail)
+__all__ = [
+    "Composer",
+    "calendly_link",
+    "copy_packaged_templates",
+    "intro_values",
+    "reminder_values",
+    "sample_values",
+    "template_names",
+]

@@ -146,7 +146,7 @@ class SlackComposer:
         self._staff_channel = staff_channel
 
     def check(self) -> None:
-        for samples in sample_values(self._mail):
+        for samples in sample_values(self._mail, self._composer.forms):
             self._text("intro", samples["intro"])
             self._text("reminder", samples["reminder"])
 
@@ -163,12 +163,15 @@ class SlackComposer:
                 message.mentor,
                 number=message.number,
                 business_days_waited=message.business_days_waited,
+                forms=self._composer.forms,
             )
             text = self._text("reminder", values)
             channel = pairing.slack_intro_link.partition("/")[0]
             parts = [*_sections(text), self._context(pairing.pairing_id)]
             return self._payload(message, (), channel, text, parts)
-        values = intro_values(self._mail, pairing, message.mentor, message.mentee)
+        values = intro_values(
+            self._mail, pairing, message.mentor, message.mentee, self._composer.forms
+        )
         mentor = message.mentor
         mentee = message.mentee
         people = (
@@ -256,6 +259,6 @@ class SlackComposer:
         escaped = {name: escape(value) for name, value in values.items()}
         # URLs go inside <...>: only & needs escaping there, and calendly_link
         # already allows http(s) only.
-        for name in ("calendly_url", "resources_url"):
+        for name in ("calendly_url", "resources_url", "form_url"):
             escaped[name] = str(values.get(name, "")).replace("&", "&amp;")
         return self._composer.render_named(f"{kind}.slack.j2", escaped).strip()

@@ -117,7 +117,7 @@ from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, RUNS, TABS, resolve_columns
+from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, READ_TABS, RUNS, resolve_columns
 from mentorsheet.errors import MissingTabError
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,8 @@ class GoogleSheetsSession:
     # --- read -------------------------------------------------------------------
 
     def read(self, *, every_tab: bool = False) -> RawWorkbook:
-        titles = {tab: self._config.tab_title(tab) for tab in TABS}
+        # The contact form's responses tab, when there, is one more range of the same read.
+        titles = {tab: self._config.tab_title(tab) for tab in READ_TABS}
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
         known = set(present.values())
         others = [title for title in self._titles if every_tab and title not in known]
