@@ -18,6 +18,7 @@ from mentorsheet.adapters.workbook.contract import (
 )
 from mentorsheet.app.deliver import Batch, Delivery, send_window
 from mentorsheet.core.effects import Moment, Queued
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
@@ -47,7 +48,7 @@ class Session:
         default_factory=list
     )
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         raise AssertionError("the delivery never reads")
 
     def write(
@@ -73,7 +74,13 @@ class Session:
     def set_marker(self, key: str, value: str) -> None:
         self.events.append(("marker", (key, value)))
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        erase: Sequence[CellErasure] = (),
+    ) -> None:
         raise AssertionError("the delivery never finishes the run")
 
     @property

@@ -96,7 +96,15 @@ def seed(fake: FakeSheets, *, approved: int, mentees: int) -> None:
     fake.add_tab(RUNS, tab_rows(RUNS, []))
 
 
-def run(tmp_path: Path, fake: FakeSheets, command: str, **mail: object) -> Config:
+class ServiceAccount:
+    """Credentials naming the run's account: the write lock is taken."""
+
+    service_account_email = "mentorsheet@programme-project.iam.gserviceaccount.com"
+
+
+def run(
+    tmp_path: Path, fake: FakeSheets, command: str, *, locked: bool = False, **mail: object
+) -> Config:
     config = make_config(
         tmp_path,
         workbook={"backend": "google", "spreadsheet": "fake"},
@@ -106,7 +114,11 @@ def run(tmp_path: Path, fake: FakeSheets, command: str, **mail: object) -> Confi
     fake.reset_counts()
     runner = Runner(
         config=config,
-        store=make_google_store(fake, config.workbook),
+        store=make_google_store(
+            fake,
+            config.workbook,
+            credentials=ServiceAccount() if locked else None,  # type: ignore[arg-type]
+        ),
         sender=OutboxSender(Path(config.mail.outbox_dir)),
         composer=build_composer(config),
         clock=fake.clock.now,
@@ -142,6 +154,20 @@ def test_a_2000_intro_batch_succeeds_within_the_limit(tmp_path: Path) -> None:
     # read) before sending them, and the flush then tags the next ones.
     assert fake.writes == 1 + 1 + 20 + 1
     assert fake.reads == 3 + 20 + 6  # the README's figure
+
+
+def test_a_2000_intro_batch_under_the_write_lock_reads_each_flush_by_writing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeSheets()
+    seed(fake, approved=2000, mentees=0)
+    run(tmp_path, fake, "intro", locked=True, flush_every=100)
+    assert statuses(fake) == ["Awaiting contact"] * 2000
+    assert not fake.metadata(TAG_KEY)
+    assert not fake.book.tab(PAIRINGS).protected_ranges  # every lock lifted
+    # Lease, marks, 20 flushes of two writes each (the read that takes the lock, the
+    # write that lifts it), finish; the reads are only the run's own three.
+    assert (fake.reads, fake.writes) == (3, 1 + 1 + 20 * 2 + 1)
 
 
 def test_a_killed_runs_tags_make_room_for_the_next_run(tmp_path: Path) -> None:

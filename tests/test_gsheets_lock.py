@@ -13,7 +13,7 @@ from mentorsheet.adapters.workbook.google.lock import PREFIX
 from mentorsheet.adapters.workbook.google.store import GoogleSheetsStore
 from mentorsheet.core.schema import PAIRINGS
 from mentorsheet.errors import WorkbookError
-from tests.fakes.sheets_api import FakeSheets, StaffEditRefused
+from tests.fakes.sheets_api import FakeSheets, RecordedRequest, StaffEditRefused
 from tests.test_gsheets_store import SERVICE_ACCOUNT, is_relocation, make_config, seed, status_of
 
 
@@ -125,10 +125,100 @@ def test_the_owner_may_still_edit_and_a_move_then_stops_the_run(fake: FakeSheets
     assert locks(fake) == []
 
 
-def test_the_lock_costs_no_request() -> None:
+def test_the_lock_turns_the_flush_read_into_a_write() -> None:
     from tests.test_gsheets_store import full_run
 
     fake = FakeSheets()
     seed(fake, pairings=20)
-    assert full_run(store_for(fake), 20) == (4, 5)  # as without it
+    # As without it (4, 5), but the flush's read takes the lock: one request either way.
+    assert full_run(store_for(fake), 20) == (3, 6)
+    assert locks(fake) == []
+
+
+def is_locked_read(request: RecordedRequest) -> bool:
+    """The flush's read: a batchUpdate that adds the lock and answers with the tab."""
+    body: Any = request.body or {}
+    return (
+        request.path.endswith(":batchUpdate")
+        and bool(body.get("responseIncludeGridData"))
+        and any("addProtectedRange" in r for r in body.get("requests") or [])
+    )
+
+
+def marked_session(fake: FakeSheets) -> Any:
+    """A session past its first write: P-0002 and P-0003 marked, the lock lifted."""
+    session_cm = store_for(fake).session("run")
+    session = session_cm.__enter__()
+    session.read()
+    session.write(
+        [],
+        [PairingUpdate(pid, {"Status": "Sending intro"}) for pid in ("P-0002", "P-0003")],
+    )
+    assert locks(fake) == []
+    return session_cm, session
+
+
+def results(*pairing_ids: str) -> list[PairingUpdate]:
+    return [
+        PairingUpdate(pid, {"Status": "Awaiting contact"}, expect_status="Sending intro")
+        for pid in pairing_ids
+    ]
+
+
+def test_no_staff_edit_lands_between_a_flushs_read_and_its_write(fake: FakeSheets) -> None:
+    session_cm, session = marked_session(fake)
+    fake.set_cell(PAIRINGS, 3, "Notes", "while the emails go out, staff edit freely")
+    refused: list[str] = []
+
+    def reject_now(f: FakeSheets) -> None:
+        try:
+            f.set_cell(PAIRINGS, 4, "Status", "Rejected")  # P-0003, in the second that matters
+        except StaffEditRefused as exc:
+            refused.append(str(exc))
+
+    fake.once_after(is_locked_read, reject_now)
+    outcome = session.write([], results("P-0002", "P-0003"))
+    assert refused, "the edit landed between the flush's read and its write"
+    assert set(outcome.applied) == {"P-0002", "P-0003"}
+    assert locks(fake) == []  # lifted by the write itself
+    fake.set_cell(PAIRINGS, 4, "Status", "Rejected")  # a moment later it goes through
+    session.finish([], {})
+    session_cm.__exit__(None, None, None)
+    assert status_of(fake, "P-0003") == "Rejected"
+
+
+def test_a_rejected_set_before_the_flushs_read_is_never_written_over(fake: FakeSheets) -> None:
+    session_cm, session = marked_session(fake)
+    fake.set_cell(PAIRINGS, 4, "Status", "Rejected")  # during the sends: the tab is open
+    outcome = session.write([], results("P-0002", "P-0003"))
+    assert outcome.applied == ("P-0002",)
+    (skipped,) = outcome.skipped
+    assert (skipped.pairing_id, skipped.status_now) == ("P-0003", "Rejected")
+    session.finish([], {})
+    session_cm.__exit__(None, None, None)
+    assert status_of(fake, "P-0003") == "Rejected"
+
+
+def test_a_lost_answer_to_the_flushs_read_leaves_no_lock_behind(fake: FakeSheets) -> None:
+    session_cm, session = marked_session(fake)
+    fake.lose_response_next("POST", r":batchUpdate$")  # the lock was added, the answer lost
+    outcome = session.write([], results("P-0002"))
+    assert outcome.applied == ("P-0002",)
+    assert locks(fake) == []  # the retry's second lock and the first both removed
+    session.finish([], {})
+    session_cm.__exit__(None, None, None)
+    assert status_of(fake, "P-0002") == "Awaiting contact"
+
+
+def test_the_owner_sorting_in_a_flushs_second_stops_the_run(fake: FakeSheets) -> None:
+    session_cm, session = marked_session(fake)
+
+    def owner_sorts(f: FakeSheets) -> None:
+        f.acting_as = f.owner  # the owner may edit a protected tab
+        f.sort_rows(PAIRINGS, "Pairing ID", descending=True)
+
+    fake.once_after(is_locked_read, owner_sorts)
+    with pytest.raises(WorkbookError, match="P-0002"):
+        session.write([], results("P-0002", "P-0003"))
+    session_cm.__exit__(WorkbookError, None, None)
     assert locks(fake) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.app.forget import forget
 from mentorsheet.app.run import COMMANDS, Runner
 from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
@@ -75,8 +76,14 @@ def config(tmp_path: Path) -> Config:
     )
 
 
+class ServiceAccount:
+    """Credentials naming the run's account: the write lock is taken (as in GitHub Actions)."""
+
+    service_account_email = "mentorsheet@programme-project.iam.gserviceaccount.com"
+
+
 def measure(
-    config: Config, command: str, *, pairings: int, dry_run: bool = False
+    config: Config, command: str, *, pairings: int, dry_run: bool = False, locked: bool = False
 ) -> tuple[int, int]:
     fake = FakeSheets()
     fake.clock.moment = MONDAY
@@ -84,8 +91,14 @@ def measure(
     fake.reset_counts()
     runner = Runner(
         config=config,
-        store=make_google_store(fake, config.workbook),
-        sender=OutboxSender(Path(config.mail.outbox_dir) / f"{command}-{pairings}-{dry_run}"),
+        store=make_google_store(
+            fake,
+            config.workbook,
+            credentials=ServiceAccount() if locked else None,  # type: ignore[arg-type]
+        ),
+        sender=OutboxSender(
+            Path(config.mail.outbox_dir) / f"{command}-{pairings}-{dry_run}-{locked}"
+        ),
         composer=build_composer(config),
         clock=fake.clock.now,
     )
@@ -141,6 +154,29 @@ def test_a_long_send_batch_adds_one_read_and_one_write_per_flush(tmp_path: Path)
     assert writes == 1 + 1 + 3 + 1  # lease, marks, ceil(5 / 2) flushes, finish
 
 
+def locked_costs() -> dict[str, tuple[int, int]]:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(
+        r"`intro` costs\s+(\d+) reads and (\d+) writes, `run` (\d+) reads and (\d+) writes",
+        text,
+    )
+    assert found, "the README no longer says what the write lock costs"
+    r1, w1, r2, w2 = (int(n) for n in found.groups())
+    return {"intro": (r1, w1), "run": (r2, w2)}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_under_a_service_account_a_flush_reads_by_writing(
+    config: Config, command: str, promised: dict[str, tuple[int, int]]
+) -> None:
+    expected = locked_costs().get(command, promised[command])
+    assert measure(config, command, pairings=5000, locked=True) == expected
+    assert measure(config, command, pairings=20, locked=True) == expected
+    reads, writes = promised[command]
+    flushes = reads - expected[0]  # each flush's read became a write, nothing else changed
+    assert expected == (reads - flushes, writes + flushes)
+
+
 def test_init_cost_matches_the_readme(config: Config) -> None:
     costs = []
     for existing in (False, True):
@@ -159,3 +195,41 @@ def test_init_cost_matches_the_readme(config: Config) -> None:
     writes = max(w for _, w in costs)
     text = README.read_text(encoding="utf-8")
     assert f"`init` costs at most {reads} reads and {writes} write" in text
+
+
+def test_forget_costs_what_the_readme_says(
+    config: Config, promised: dict[str, tuple[int, int]]
+) -> None:
+    for pairings in (5000, 20):
+        fake = FakeSheets()
+        fake.clock.moment = MONDAY
+        seed(fake, pairings)
+        fake.reset_counts()
+        store = make_google_store(fake, config.workbook)
+        report = forget(config, store, "Mentor7@example.org", clock=fake.clock.now)
+        assert report.count > 3  # the mentor's row and their pairings' cells
+        assert (fake.reads, fake.writes) == promised["forget"] == (2, 2)
+
+
+def test_retention_rides_in_the_finish_and_costs_no_request(
+    tmp_path: Path, promised: dict[str, tuple[int, int]]
+) -> None:
+    config = make_config(
+        tmp_path,
+        workbook={"backend": "google", "spreadsheet": "fake", "retention_months": 1},
+    )
+    fake = FakeSheets()
+    fake.clock.moment = MONDAY
+    seed(fake, 5000)  # its Ended rows were proposed on 1 October: over a month ago
+    fake.reset_counts()
+    runner = Runner(
+        config=config,
+        store=make_google_store(fake, config.workbook),
+        sender=OutboxSender(Path(config.mail.outbox_dir)),
+        composer=build_composer(config),
+        clock=fake.clock.now,
+    )
+    report = runner.run("run")
+    assert report.ok, report.result_text()
+    assert report.erased_cells == 200 * 4  # the oldest 200 pairings: both names and emails
+    assert (fake.reads, fake.writes) == promised["run"]

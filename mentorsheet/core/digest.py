@@ -12,19 +12,12 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
+from mentorsheet.core import forms
 from mentorsheet.core.endings import to_check
-from mentorsheet.core.forms import (
-    CheckinFlag,
-    OneSided,
-    needing_attention,
-    new_confirmations,
-    one_sided,
-    since_day,
-)
 from mentorsheet.core.model import (
     FormResponse,
     MatchResult,
@@ -37,7 +30,8 @@ from mentorsheet.core.model import (
     Unpaired,
 )
 from mentorsheet.core.pauses import pause_text
-from mentorsheet.core.schema import PC, MenteeColumn, ProblemColumn, Status
+from mentorsheet.core.schema import MENTEES, PAIRINGS, PC, MenteeColumn, ProblemColumn, Status
+from mentorsheet.core.sheet_links import GOOGLE_SHEETS, Place, SheetLinks
 from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
 EXHAUSTED_NOTE = (
@@ -51,6 +45,20 @@ CHECK_CLOSING_NOTE = (
     "check the Sent folder, then write in Closing email the date it went, "
     "or due when Ended to send it again"
 )
+# What to do about each section, said once above its table.
+APPROVAL_NOTE = (
+    "Read each proposal: set its Status to Approved to send the introduction, or to Rejected."
+)
+OVERDUE_NOTE = (
+    "The mentor has not been in touch since the intro. Reminders go to them on their own; "
+    f"once they have met, fill in {PC.CONTACT_MADE_ON}."
+)
+UNPAIRED_NOTE = "No mentor had a place that fits: the reason says what would help."
+SKILL_GAP_NOTE = "Recruit mentors with these skills, or ask mentors who have them for more places."
+PROBLEMS_NOTE = (
+    "Fix each cell named here (the Problems tab lists them too); the next run reads it again."
+)
+RETURNING_NOTE = "For news: from that day they are paired and reminded again."
 
 
 @dataclass(frozen=True)
@@ -64,12 +72,12 @@ class DigestSummary:
     problems: tuple[Problem, ...]
     check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
     returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
-    # The contact form (core/forms): answers confirming contact since the last
-    # digest (news), pairings confirmed by one side only for a week, and
-    # check-in answers scoring 2 or less or no longer meeting.
+    # The contact form (core/forms): confirmations since the last digest (news), and more.
     confirmations_received: int = 0
-    one_sided: tuple[OneSided, ...] = ()
-    checkins_attention: tuple[CheckinFlag, ...] = ()
+    one_sided: tuple[forms.OneSided, ...] = ()
+    checkins_attention: tuple[forms.CheckinFlag, ...] = ()
+    erased_pairings: tuple[str, ...] = ()  # Pairing IDs erased by retention: for news only
+    links: SheetLinks = field(default_factory=SheetLinks)  # where the rows are, to link to them
 
     def needs_action(self) -> bool:
         """False when there is nothing for a person to act on (a pause ending is news, not work)."""
@@ -98,12 +106,12 @@ def build_digest(
     returning: Sequence[Returning] = (),
     responses: Sequence[FormResponse] | None = None,
     last_digest_day: str | None = None,
+    erased_pairings: Sequence[str] = (),
+    links: SheetLinks | None = None,
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
 
-    The contact form's answers count from the day of the last digest
-    (``last_digest_day``; a week back when there was none): an answer on
-    that day may be shown twice, never missed.
+    Form answers count from ``last_digest_day`` (core/forms.since_day).
 
     Overdue items come from ``plan``; each is brought up to date with the
     pairing of the same ID in ``pairings`` (a reminder that could not be sent
@@ -111,6 +119,7 @@ def build_digest(
     left out).
     """
     latest = {pairing.pairing_id: pairing for pairing in pairings}
+    since = forms.since_day(last_digest_day, day)
     overdue: list[OverdueItem] = []
     for item in plan.overdue:
         now = latest.get(item.pairing.pairing_id)
@@ -136,9 +145,11 @@ def build_digest(
         problems=tuple(problems),
         check_closing=to_check(pairings),
         returning=tuple(returning),
-        confirmations_received=new_confirmations(responses, since_day(last_digest_day, day)),
-        one_sided=one_sided(pairings, responses, day),
-        checkins_attention=needing_attention(pairings, responses, since_day(last_digest_day, day)),
+        confirmations_received=forms.new_confirmations(responses, since),
+        one_sided=forms.one_sided(pairings, responses, day),
+        checkins_attention=forms.needing_attention(pairings, responses, since),
+        erased_pairings=tuple(erased_pairings),
+        links=links if links is not None else SheetLinks(),
     )
 
 
@@ -218,113 +229,211 @@ def _gap_line(gap: SkillGap) -> str:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A cell naming someone: shown as ``Name <email>``; an HTML email links the address."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return _person(self.name, self.email)
+
+
+Cell = str | Person
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a section: its cells (one per header), the same as a line, where it is."""
+
+    cells: tuple[Cell, ...]
+    line: str  # the item as one sentence, for the plain text
+    place: Place | None = None  # its row in the workbook, when it has one
+
+
+@dataclass(frozen=True)
 class Section:
-    """One part of the digest: table columns and rows, and the same items as lines."""
+    """One part of the digest, as data every renderer shows (text, HTML, Markdown, terminal)."""
 
     title: str
     short: str  # for the counts line
+    note: str  # what to do about the items, once for the section
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    lines: tuple[str, ...]
+    items: tuple[Item, ...]
+    # Where items are shown one by one (the HTML email): the cell heading each, and
+    # the columns its place in the workbook already says (left out there).
+    lead: int = 0
+    said_by_place: frozenset[str] = frozenset()
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        """The cells of each item as text."""
+        return tuple(tuple(str(cell) for cell in item.cells) for item in self.items)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(item.line for item in self.items)
+
+
+def _section(
+    title: str,
+    short: str,
+    note: str,
+    headers: Sequence[str],
+    items: Iterable[Item],
+    *,
+    lead: str = "",
+    said_by_place: Iterable[str] = (),
+) -> Section:
+    headers = tuple(headers)
+    at = headers.index(lead) if lead else 0
+    return Section(title, short, note, headers, tuple(items), at, frozenset(said_by_place))
+
+
+def _on_pairings(summary: DigestSummary, pairing: Pairing) -> Place | None:
+    place = summary.links.place(summary.links.title(PAIRINGS), pairing.row or None)
+    if place is None or pairing.row:
+        return place
+    # A row this run has just added has no row number yet: the tab, then.
+    return dataclasses.replace(place, new=True)
+
+
+def _sentence(note: str) -> str:
+    """A note written to follow a colon, as a sentence of its own."""
+    return note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")
+
+
+def _mentor(pairing: Pairing) -> Person:
+    return Person(pairing.mentor_name, pairing.mentor_email)
+
+
+def _mentee(pairing: Pairing) -> Person:
+    return Person(pairing.mentee_name, pairing.mentee_email)
+
+
+def _pair(pairing: Pairing) -> tuple[Cell, ...]:
+    return (pairing.pairing_id, _mentor(pairing), _mentee(pairing))
+
+
+def _days_since(day: date, since: date | None) -> str:
+    if since is None:
+        return ""
+    days = (day - since).days
+    return "new today" if days <= 0 else _plural(days, "day")
 
 
 def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
     """Every section, in a fixed order (the order of the issue that asked for them).
 
-    A table column showing a workbook column is headed by that column's name.
+    A new section is one more entry here: its title, the words of the counts
+    line, what to do, its headers, and an :class:`Item` per row. A table
+    column showing a workbook column is headed by that column's name.
     """
+    day = summary.day
     return (
-        Section(
+        _section(
             "Waiting for approval",
             "waiting for approval",
-            ("Pairing", PC.MENTEE, PC.MENTOR, PC.ROUTE, PC.SCORE, PC.WHY),
-            tuple(
-                (
-                    p.pairing_id,
-                    _person(p.mentee_name, p.mentee_email),
-                    _person(p.mentor_name, p.mentor_email),
-                    "" if p.route is None else str(p.route),
-                    _score(p),
-                    p.why,
+            APPROVAL_NOTE,
+            ("Pairing", PC.MENTEE, PC.MENTOR, PC.ROUTE, PC.SCORE, PC.WHY, "Waiting"),
+            (
+                Item(
+                    (
+                        p.pairing_id,
+                        _mentee(p),
+                        _mentor(p),
+                        "" if p.route is None else str(p.route),
+                        _score(p),
+                        p.why,
+                        _days_since(day, p.proposed_on),
+                    ),
+                    f"{p.pairing_id}: {_mentee(p)} with {_mentor(p)}"
+                    + (f" ({p.why})" if p.why else ""),
+                    _on_pairings(summary, p),
                 )
                 for p in summary.waiting_approval
             ),
-            tuple(
-                f"{p.pairing_id}: {_person(p.mentee_name, p.mentee_email)} with "
-                f"{_person(p.mentor_name, p.mentor_email)}" + (f" ({p.why})" if p.why else "")
-                for p in summary.waiting_approval
-            ),
         ),
-        Section(
+        _section(
             "Overdue: no contact yet",
             "overdue",
+            OVERDUE_NOTE,
             ("Pairing", PC.MENTOR, PC.MENTEE, "Waited", PC.REMINDERS_SENT, "Note"),
-            tuple(
-                (
-                    item.pairing.pairing_id,
-                    _person(item.pairing.mentor_name, item.pairing.mentor_email),
-                    _person(item.pairing.mentee_name, item.pairing.mentee_email),
-                    _plural(item.business_days_waited, "business day"),
-                    str(item.reminders_sent),
-                    _overdue_cell(item),
+            (
+                Item(
+                    (
+                        item.pairing.pairing_id,
+                        _mentor(item.pairing),
+                        _mentee(item.pairing),
+                        _plural(item.business_days_waited, "business day"),
+                        str(item.reminders_sent),
+                        _overdue_cell(item),
+                    ),
+                    f"{item.pairing.pairing_id}: {_mentor(item.pairing)} has not "
+                    f"contacted {_mentee(item.pairing)}: {_overdue_note(item)}",
+                    _on_pairings(summary, item.pairing),
                 )
                 for item in summary.overdue
             ),
-            tuple(
-                f"{item.pairing.pairing_id}: "
-                f"{_person(item.pairing.mentor_name, item.pairing.mentor_email)} has not "
-                f"contacted {_person(item.pairing.mentee_name, item.pairing.mentee_email)}: "
-                f"{_overdue_note(item)}"
-                for item in summary.overdue
-            ),
         ),
-        Section(
+        _section(
             "Check intro",
             "check intro",
-            ("Pairing", PC.MENTOR, PC.MENTEE, "What to do"),
-            tuple(
-                (
-                    p.pairing_id,
-                    _person(p.mentor_name, p.mentor_email),
-                    _person(p.mentee_name, p.mentee_email),
-                    CHECK_INTRO_NOTE,
+            _sentence(CHECK_INTRO_NOTE),
+            ("Pairing", PC.MENTOR, PC.MENTEE),
+            (
+                Item(
+                    (p.pairing_id, _mentor(p), _mentee(p)),
+                    f"{p.pairing_id}: {_mentor(p)} and {_mentee(p)}: {CHECK_INTRO_NOTE}",
+                    _on_pairings(summary, p),
                 )
                 for p in summary.check_intro
             ),
-            tuple(
-                f"{p.pairing_id}: {_person(p.mentor_name, p.mentor_email)} and "
-                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_INTRO_NOTE}"
-                for p in summary.check_intro
-            ),
         ),
-        Section(
+        _section(
             "Unpaired mentees",
             "unpaired mentees",
-            ("Mentee", MenteeColumn.ROUTE, "Reason"),
-            tuple(
-                (_person(u.mentee.name, u.mentee.email), str(u.mentee.route), u.reason)
-                for u in summary.unpaired
-            ),
-            tuple(
-                f"{_person(u.mentee.name, u.mentee.email)} ({u.mentee.route}): {u.reason}"
+            UNPAIRED_NOTE,
+            ("Mentee", MenteeColumn.ROUTE, "Waiting", "Reason"),
+            (
+                Item(
+                    (
+                        Person(u.mentee.name, u.mentee.email),
+                        str(u.mentee.route),
+                        _days_since(day, u.mentee.requested_on),
+                        u.reason,
+                    ),
+                    f"{_person(u.mentee.name, u.mentee.email)} ({u.mentee.route}): {u.reason}",
+                    summary.links.place(summary.links.title(MENTEES), u.mentee.row),
+                )
                 for u in summary.unpaired
             ),
         ),
-        Section(
+        _section(
             "Skill gaps",
             "skill gaps",
+            SKILL_GAP_NOTE,
             ("Skill", "Wanted by", "Free mentor places"),
-            tuple((g.skill, str(g.wanted_by), str(g.free_places)) for g in summary.skill_gaps),
-            tuple(_gap_line(g) for g in summary.skill_gaps),
+            (
+                Item((g.skill, str(g.wanted_by), str(g.free_places)), _gap_line(g))
+                for g in summary.skill_gaps
+            ),
         ),
-        Section(
+        _section(
             "Workbook problems",
             "workbook problems",
+            PROBLEMS_NOTE,
             tuple(ProblemColumn),
-            tuple(
-                (p.tab, _row_text(p.row), p.column, p.value, p.problem) for p in summary.problems
+            (
+                Item(
+                    (p.tab, _row_text(p.row), p.column, p.value, p.problem),
+                    _problem_line(p),
+                    summary.links.place(p.tab, p.row),
+                )
+                for p in summary.problems
             ),
-            tuple(_problem_line(p) for p in summary.problems),
+            lead=ProblemColumn.PROBLEM,
+            said_by_place=(ProblemColumn.TAB, ProblemColumn.ROW),
         ),
         *_ending_sections(summary),
     )
@@ -333,114 +442,90 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
 def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
     """Closing messages to check, and who is back from a pause this week."""
     return (
-        Section(
+        _section(
             "Closing emails to check",
             "closing emails to check",
-            ("Pairing", PC.STATUS, PC.MENTOR, PC.MENTEE, "What to do"),
-            tuple(
-                (
-                    p.pairing_id,
-                    str(p.status),
-                    _person(p.mentor_name, p.mentor_email),
-                    _person(p.mentee_name, p.mentee_email),
-                    CHECK_CLOSING_NOTE,
+            _sentence(CHECK_CLOSING_NOTE),
+            ("Pairing", PC.STATUS, PC.MENTOR, PC.MENTEE),
+            (
+                Item(
+                    (
+                        p.pairing_id,
+                        str(p.status),
+                        Person(p.mentor_name, p.mentor_email),
+                        Person(p.mentee_name, p.mentee_email),
+                    ),
+                    f"{p.pairing_id} ({p.status}): {_person(p.mentor_name, p.mentor_email)} and "
+                    f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_CLOSING_NOTE}",
+                    _on_pairings(summary, p),
                 )
                 for p in summary.check_closing
             ),
-            tuple(
-                f"{p.pairing_id} ({p.status}): {_person(p.mentor_name, p.mentor_email)} and "
-                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_CLOSING_NOTE}"
-                for p in summary.check_closing
-            ),
         ),
-        Section(
+        _section(
             "Check-ins needing attention",
             "check-ins needing attention",
+            forms.CHECKIN_NOTE,
+            ("Pairing", PC.MENTOR, PC.MENTEE, *forms.CHECKIN_HEADERS),
             (
-                "Pairing",
-                PC.MENTOR,
-                PC.MENTEE,
-                "Answered by",
-                "How is it going?",
-                "Still meeting?",
-                "Comment",
-            ),
-            tuple(
-                (
-                    f.pairing.pairing_id,
-                    _person(f.pairing.mentor_name, f.pairing.mentor_email),
-                    _person(f.pairing.mentee_name, f.pairing.mentee_email),
-                    f.response.role or "?",
-                    "" if f.response.score is None else f"{f.response.score}/5",
-                    _yes_no(f.response.meeting),
-                    f.response.comment,
+                Item(
+                    (*_pair(f.pairing), *forms.checkin_cells(f)),
+                    forms.checkin_line(f),
+                    _on_pairings(summary, f.pairing),
                 )
                 for f in summary.checkins_attention
             ),
-            tuple(_checkin_line(f) for f in summary.checkins_attention),
         ),
-        Section(
+        _section(
             "Contact confirmed by one side only",
             "confirmed by one side only",
+            forms.ONE_SIDED_NOTE,
             ("Pairing", PC.MENTOR, PC.MENTEE, "Confirmed by", "On"),
-            tuple(
-                (
-                    o.pairing.pairing_id,
-                    _person(o.pairing.mentor_name, o.pairing.mentor_email),
-                    _person(o.pairing.mentee_name, o.pairing.mentee_email),
-                    o.confirmed_by,
-                    long_day(o.since),
+            (
+                Item(
+                    (*_pair(o.pairing), o.confirmed_by, long_day(o.since)),
+                    forms.one_sided_line(o),
+                    _on_pairings(summary, o.pairing),
                 )
                 for o in summary.one_sided
             ),
-            tuple(
-                f"{o.pairing.pairing_id}: the {o.confirmed_by} said on {long_day(o.since)} that "
-                f"they were in touch; the {_other(o.confirmed_by)} has not confirmed"
-                for o in summary.one_sided
-            ),
         ),
-        Section(
+        _section(
             "Back from a pause this week",
             "back from a pause",
+            RETURNING_NOTE,
             ("Who", "Name", "Email", "Back on"),
-            tuple((r.role, r.name, r.email, long_day(r.back_on)) for r in summary.returning),
-            tuple(
-                f"{_person(r.name, r.email)} ({r.role}): back on {long_day(r.back_on)}"
+            (
+                Item(
+                    (r.role, r.name, Person("", r.email), long_day(r.back_on)),
+                    f"{_person(r.name, r.email)} ({r.role}): back on {long_day(r.back_on)}",
+                )
                 for r in summary.returning
             ),
+        ),
+        _section(
+            "Erased by retention",
+            "erased by retention",
+            _sentence(RETENTION_NOTE),
+            ("Pairing",),
+            (Item((pid,), f"{pid}: {RETENTION_NOTE}") for pid in summary.erased_pairings),
         ),
     )
 
 
-def _yes_no(answer: bool | None) -> str:
-    return "" if answer is None else ("yes" if answer else "no")
-
-
-def _other(role: str) -> str:
-    return "mentee" if role == "mentor" else "mentor"
-
-
-def _checkin_line(flag: CheckinFlag) -> str:
-    r = flag.response
-    said = []
-    if r.score is not None:
-        said.append(f"how is it going {r.score}/5")
-    if r.meeting is False:
-        said.append("no longer meeting")
-    line = f"{flag.pairing.pairing_id} ({r.role or 'answer'} on {long_day(r.day)}): "
-    line += ", ".join(said)
-    return line + (f"; comment: {r.comment!r}" if r.comment else "")
-
-
-def _confirmed_line(summary: DigestSummary) -> list[str]:
-    count = summary.confirmations_received
-    if not count:
-        return []
-    return [f"Contact confirmed on the form since the last digest: {count}.", ""]
+RETENTION_NOTE = (
+    "ended more than workbook.retention_months ago: its people's names, emails and notes "
+    "were erased (its Pairing ID and Status kept)"
+)
 
 
 def _counts_line(sections: Sequence[Section]) -> str:
     return ", ".join(f"{section.short} {len(section.rows)}" for section in sections)
+
+
+def counts(sections: Sequence[Section]) -> tuple[tuple[str, int], ...]:
+    """The title and item count of each non-empty section, for a summary line."""
+    return tuple((section.title, len(section.items)) for section in sections if section.items)
 
 
 def _single_line(text: str) -> str:
@@ -454,7 +539,11 @@ def render_text(summary: DigestSummary) -> str:
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
-    lines += [f"In short: {_counts_line(sections)}.", "", *_confirmed_line(summary)]
+    lines += [
+        f"In short: {_counts_line(sections)}.",
+        "",
+        *forms.confirmed_line(summary.confirmations_received),
+    ]
     for section in sections:
         if not section.rows:
             continue
@@ -485,15 +574,42 @@ def render_markdown(summary: DigestSummary) -> str:
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
-    lines += [f"In short: {_counts_line(sections)}.", "", *_confirmed_line(summary)]
+    lines += [
+        f"In short: {_counts_line(sections)}.",
+        "",
+        *forms.confirmed_line(summary.confirmations_received),
+    ]
     for section in sections:
         if not section.rows:
             continue
-        lines.append(f"### {section.title} ({len(section.rows)})")
-        lines.append("")
-        lines.append("| " + " | ".join(section.headers) + " |")
-        lines.append("|" + "|".join(" --- " for _ in section.headers) + "|")
-        for row in section.rows:
-            lines.append("| " + " | ".join(markdown_cell(cell) for cell in row) + " |")
+        lines += [f"### {section.title} ({len(section.rows)})", ""]
+        if section.note:
+            lines += [markdown_cell(section.note), ""]
+        lines += _markdown_table(section)
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _markdown_table(section: Section) -> list[str]:
+    """One table row per item, and a column linking each to its row in a Google Sheet."""
+    where = any(item.place is not None and item.place.url for item in section.items)
+    headers = [*section.headers, *(["In the workbook"] if where else [])]
+    lines = [
+        "| " + " | ".join(markdown_cell(header) for header in headers) + " |",
+        "|" + "|".join(" --- " for _ in headers) + "|",
+    ]
+    for item in section.items:
+        cells = [markdown_cell(str(cell)) for cell in item.cells]
+        if where:
+            cells.append(_markdown_place(item.place))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _markdown_place(place: Place | None) -> str:
+    if place is None:
+        return ""
+    if place.url.startswith(GOOGLE_SHEETS):
+        # The link is built from ids alone (no text of the workbook's): only its text is escaped.
+        return f"[{markdown_cell(str(place))}]({place.url})"
+    return markdown_cell(str(place))

@@ -65,7 +65,7 @@ from typing import Final, TypeVar
 
 import openpyxl
 from filelock import FileLock, Timeout
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
@@ -73,6 +73,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
+from mentorsheet.adapters.workbook.erase import by_tab, locate
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import created_tab
 from mentorsheet.adapters.workbook.plan import (
@@ -92,14 +93,19 @@ from mentorsheet.adapters.workbook.xlsx_files import (
     markers_of,
     umask,
 )
-from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_value
+from mentorsheet.adapters.workbook.xlsx_format import (
+    cell_text,
+    create_tab,
+    formula_problems,
+    lay_out,
+    set_value,
+)
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
     COLUMNS,
-    MENTEES,
-    MENTORS,
     PAIRINGS,
     PROBLEMS,
     READ_TABS,
@@ -182,7 +188,7 @@ class XlsxSession:
 
     # --- reading ---------------------------------------------------------------
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         # Cached values, not formulas: what staff see in their spreadsheet program.
         # Read-only mode streams the sheets: faster, and nothing is saved from it.
         workbook = self._load(data_only=True, read_only=True)
@@ -195,13 +201,19 @@ class XlsxSession:
                     sheet = workbook[title]
                     if isinstance(sheet, ReadOnlyWorksheet):
                         tabs[tab] = _raw_tab(sheet)  # sheets are parsed here, lazily
+            known = {raw.title for raw in tabs.values()}
+            others = {
+                sheet.title: _raw_tab(sheet)
+                for sheet in workbook.worksheets
+                if every_tab and sheet.title not in known and isinstance(sheet, ReadOnlyWorksheet)
+            }
             titles = tuple(workbook.sheetnames)
             markers = markers_of(workbook)
         except Exception as exc:  # as in XlsxStore.load: a damaged sheet
             raise self._store.unreadable(exc) from None
         finally:
             workbook.close()
-        return RawWorkbook(tabs=tabs, titles=titles, markers=markers)
+        return RawWorkbook(tabs=tabs, titles=titles, markers=markers, others=others)
 
     # --- writing ---------------------------------------------------------------
 
@@ -277,20 +289,35 @@ class XlsxSession:
         properties.append(StringProperty(name=name, value=value))
         self._save(workbook, loaded_as)
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        erase: Sequence[CellErasure] = (),
+    ) -> None:
         self._guard.check_writable("finish the run")
-        self._saving(lambda: self._finish(problems, run_row))
+        self._saving(lambda: self._finish(problems, run_row, erase))
         self._guard.finished = True
 
-    def _finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def _finish(
+        self, problems: Sequence[Problem], run_row: Mapping[str, str], erase: Sequence[CellErasure]
+    ) -> None:
         workbook, loaded_as = self._editable()
+        # Located in the file as it is now, under its lock (adapters/workbook/erase).
+        for title, erasures in by_tab(erase).items():
+            sheet = workbook[title] if title in workbook.sheetnames else None
+            if isinstance(sheet, Worksheet):
+                for row, column, text in locate(_grid(sheet), erasures):
+                    set_value(sheet.cell(row=row + 1, column=column + 1), CellKind.TEXT, text)
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
         runs_grid = _grid(runs_sheet)
         plan = plan_finish(
             [cell_text(cell.value) for cell in problem_sheet[1]],
             runs_grid[0] if runs_grid else (),
-            [*problems, *self._formula_problems(workbook)],
+            # Once each: problems read back from the tab (forget) may hold them already.
+            list(dict.fromkeys([*problems, *formula_problems(workbook, self._store.config)])),
             run_row,
             self._store.config.headers,
         )
@@ -303,41 +330,6 @@ class XlsxSession:
         self._save(workbook, loaded_as)
 
     # --- helpers ---------------------------------------------------------------
-
-    def _formula_problems(self, workbook: Workbook) -> list[Problem]:
-        """Formulas in the tabs mentorsheet reads, which its saves leave without a result.
-
-        openpyxl keeps a formula but not its last value, so after a save the cell
-        reads as empty until Excel or LibreOffice recalculates and saves the file.
-        Staff are told on every run, on the Problems tab, while such cells remain.
-        """
-        found: list[Problem] = []
-        for tab in (MENTORS, MENTEES, PAIRINGS):
-            title = self._store.config.tab_title(tab)
-            sheet = workbook[title] if title in workbook.sheetnames else None
-            if not isinstance(sheet, Worksheet):
-                continue
-            header = [cell_text(cell.value) for cell in sheet[1]]
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell, Cell) and cell.data_type == "f" and cell.column:
-                        position = cell.column - 1
-                        column = header[position] if position < len(header) else ""
-                        found.append(
-                            Problem(
-                                tab=title,
-                                row=cell.row,
-                                column=column or cell.column_letter,
-                                value=str(cell.value),
-                                problem=(
-                                    "holds a formula: mentorsheet saves this workbook without "
-                                    "formula results, so the cell reads as empty until the file "
-                                    "is opened and saved in Excel or LibreOffice; type the value "
-                                    "instead"
-                                ),
-                            )
-                        )
-        return found
 
     def _aliases(self, tab: str) -> Mapping[str, Sequence[str]]:
         return self._store.config.headers.get(tab, {})
@@ -440,7 +432,13 @@ class XlsxStore:
         return str(self.path)
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[XlsxSession]:
+    def session(
+        self,
+        holder: str,
+        *,
+        dry_run: bool = False,
+        erasing: bool = False,  # erasures are located in the file at save time: no lock needed
+    ) -> Iterator[XlsxSession]:
         if dry_run:
             session = XlsxSession(self, writable=False)
             try:

@@ -13,6 +13,7 @@ import urllib.parse
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from mentorsheet.adapters.channels.email.digest_view import sample_sections
 from mentorsheet.config import FormsConfig, MailConfig
 from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
@@ -175,6 +176,7 @@ def digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) -> 
         "day_long": _long_date(day),
         "text": text,
         "markdown": markdown,
+        "sections": [],
     }
 
 
@@ -253,9 +255,10 @@ def sample_contexts(
                 "repair-note": ending_context(
                     sample_mail, pairing, mentor if full else None, mentee
                 ),
-                "digest": digest_context(
-                    sample_mail, day=date(2024, 1, 8), text=text, markdown=text
-                ),
+                "digest": {
+                    **digest_context(sample_mail, day=date(2024, 1, 8), text=text, markdown=text),
+                    "sections": sample_sections() if full else [],
+                },
             }
         )
     return samples

@@ -84,16 +84,13 @@ from mentorsheet.adapters.workbook.google.cells import (
     append_cells,
     column_letter,
     create_metadata,
-    format_cells,
     grid_texts,
     header_of,
     lookup,
-    row_range,
     sheet_by_title,
     sheet_raw_tab,
     spreadsheet_key,
     tab_infos,
-    write_cells,
 )
 from mentorsheet.adapters.workbook.google.client import (
     CountingHTTPClient,
@@ -101,21 +98,23 @@ from mentorsheet.adapters.workbook.google.client import (
     SheetsClient,
     status_of,
 )
+from mentorsheet.adapters.workbook.google.erasures import erase_requests, put_back
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
 from mentorsheet.adapters.workbook.google.lock import WriteLock
+from mentorsheet.adapters.workbook.google.placement import placement
 from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.plan import (
-    WritePlan,
     check_known,
     check_write,
     plan_finish,
     plan_write,
 )
-from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
+from mentorsheet.adapters.workbook.rows import rows_by_id
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, READ_TABS, RUNS, resolve_columns
@@ -145,6 +144,16 @@ WRITE_RESPONSE_FIELDS: Final = (
     "replies(createDeveloperMetadata(developerMetadata(metadataId,metadataValue,location))),"
     f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
 )
+ERASE_RESPONSE_FIELDS: Final = (
+    "spreadsheetId,replies(findReplace(valuesChanged)),"
+    f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
+)
+LOCKED_READ_FIELDS: Final = (
+    "updatedSpreadsheet(sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+    "protectedRanges(protectedRangeId,description),"
+    f"data(startRow,rowData(values({CELL_FIELDS})),"
+    f"rowMetadata(developerMetadata({META_FIELDS})))))"
+)
 HEADER_FIELDS: Final = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
     f"data(startRow,rowData(values({CELL_FIELDS}))))"
@@ -170,54 +179,14 @@ class _PairingsNow:
     locks: set[int]  # the tab's protected ranges
 
 
-def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
-    """Number formats for the typed cells mentorsheet may write later on the rows located.
-
-    Later writes of the run go by data filter (:mod:`.tags`), whose RAW
-    values can be numbers but can set no format; every row they can reach
-    was located, and tagged, by a write like this one, which gives its
-    typed cells their format (new rows get theirs with their values).
-    """
-    kinds = plan.kinds
-    written = {(cell.row, cell.column) for cell in plan.cells}
-    requests_: list[Json] = []
-    for row in sorted({row for row, _pid in plan.located if row < plan.append_at}):
-        unset = {at: "" for at in plan.owned_typed if (row, at) not in written}
-        for start, texts in adjacent_runs(unset):
-            column_kinds = [kinds[start + offset] for offset in range(len(texts))]
-            requests_.append(format_cells(sheet_id, row, start, column_kinds))
-    return requests_
-
-
-def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
-    """The plan as Sheets requests: formats and cells set, then new rows inserted below the data."""
-    sheet_id = tab.sheet_id
-    kinds = plan.kinds
-    requests_ = _formats(plan, sheet_id)
-    requests_.extend(
-        write_cells(sheet_id, row, start, [texts], kinds) for row, start, texts in plan.cell_runs()
-    )
-    if plan.new_rows:
-        start, count = plan.append_at, len(plan.new_rows)
-        if start < tab.row_count:
-            # Inserted, not written over: a row typed there meanwhile is pushed down.
-            insert = {"range": row_range(sheet_id, start, start + count)}
-            requests_.append({"insertDimension": {**insert, "inheritFromBefore": start > 1}})
-        else:
-            append = {"sheetId": sheet_id, "dimension": "ROWS", "length": count}
-            requests_.append({"appendDimension": append})
-        # Every typed cell of a new row, blank ones too, gets its format.
-        width = max(kinds, default=-1) + 1
-        rows = [[*texts, *[""] * (width - len(texts))] for texts in plan.new_rows]
-        requests_.append(write_cells(sheet_id, start, 0, rows, kinds))
-    return requests_
-
-
 class GoogleSheetsSession:
     """One run's session on the spreadsheet: see the module docstring for its requests."""
 
-    def __init__(self, store: GoogleSheetsStore, holder: str, *, dry_run: bool) -> None:
+    def __init__(
+        self, store: GoogleSheetsStore, holder: str, *, dry_run: bool, erasing: bool = False
+    ) -> None:
         self._store = store
+        self._erasing = erasing
         self._api = store.api()
         self._config = store.config
         self._guard = SessionGuard(store.describe(), dry_run=dry_run)
@@ -263,7 +232,9 @@ class GoogleSheetsSession:
     def _lock_requests(self) -> list[Json]:
         """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
         pairings = self._tabs.get(self._tags.pairings_title)
-        return self._lock.take_requests(pairings.sheet_id if pairings is not None else None)
+        # An erasing session locks every other tab too, to the finish (see :mod:`.erasures`).
+        others = [t.sheet_id for t in self._tabs.values() if t is not pairings and self._erasing]
+        return self._lock.take_requests(pairings.sheet_id if pairings else None, others)
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -287,14 +258,16 @@ class GoogleSheetsSession:
 
     # --- read -------------------------------------------------------------------
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         # The contact form's responses tab, when there, is one more range of the same read.
         titles = {tab: self._config.tab_title(tab) for tab in READ_TABS}
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
+        known = set(present.values())
+        others = [title for title in self._titles if every_tab and title not in known]
         params: ParamsType
-        if present:
+        if present or others:
             params = {
-                "ranges": [absolute_range_name(title) for title in present.values()],
+                "ranges": [absolute_range_name(t) for t in [*present.values(), *others]],
                 "includeGridData": "true",
                 "fields": READ_FIELDS,
             }
@@ -314,9 +287,16 @@ class GoogleSheetsSession:
             if info is not None:
                 info.index = self._tabs[title].index
                 self._tabs[title] = info
-            tabs[tab] = sheet_raw_tab(title, sheet)
+            tabs[tab] = sheet_raw_tab(title, sheet, sheet_id=self._tabs[title].sheet_id)
             self._headers[tab] = tabs[tab].header
-        return RawWorkbook(tabs=tabs, titles=self._titles, markers=_markers_of(metadata))
+        found = ((t, sheet_by_title(spreadsheet, t)) for t in others)
+        return RawWorkbook(
+            tabs=tabs,
+            titles=self._titles,
+            markers=_markers_of(metadata),
+            others={title: sheet_raw_tab(title, sheet) for title, sheet in found if sheet},
+            spreadsheet_id=self._store.key,
+        )
 
     # --- write ------------------------------------------------------------------
 
@@ -332,7 +312,9 @@ class GoogleSheetsSession:
         if not new_rows and not updates:
             return WriteOutcome()
         check_write(new_rows, updates)
-        if self._tags.covers(new_rows, updates):
+        # With a write lock to take, every write re-reads and writes under it (see
+        # :mod:`.lock`); without one (a person's own sign-in) a flush writes by row tags.
+        if self._lock.account is None and self._tags.covers(new_rows, updates):
             try:
                 self._recheck()
                 return self._tags.write(self._api, updates)
@@ -368,6 +350,28 @@ class GoogleSheetsSession:
         locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
         return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
+    def _locked_relocate(self) -> _PairingsNow:
+        """The Pairings tab read under a fresh write lock: one atomic ``batchUpdate`` takes both.
+
+        The lock is added and the tab returned as it then stands, so no staff
+        edit lands between this read and the write that lifts the lock.
+        """
+        title = self._config.tab_title(PAIRINGS)
+        body: Json = {
+            "requests": self._lock.take_requests(self._tab(PAIRINGS).sheet_id),
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": [absolute_range_name(title)],
+            "responseIncludeGridData": True,
+        }
+        response = self._api.batch_update(body, fields=LOCKED_READ_FIELDS)
+        sheet = sheet_by_title(response.get("updatedSpreadsheet") or {}, title)
+        if sheet is None:
+            raise MissingTabError(title, self._titles)
+        self._lock.seen({"sheets": [sheet]})  # ours (and one a lost response left), by name
+        info = tab_infos({"sheets": [sheet]})[title]
+        locks = {int(p["protectedRangeId"]) for p in sheet.get("protectedRanges") or []}
+        return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
+
     def _write_located(
         self,
         new_rows: Sequence[Mapping[str, str]],
@@ -379,7 +383,7 @@ class GoogleSheetsSession:
 
         def attempt(_number: int) -> WriteOutcome:
             nonlocal retried
-            now = self._relocate()
+            now = self._locked_relocate() if self._lock.wanted() else self._relocate()
             plan = plan_write(
                 now.rows,
                 new_rows,
@@ -392,7 +396,7 @@ class GoogleSheetsSession:
             tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
             # The write lock goes in the same atomic request (see :mod:`.lock`).
             unlock = self._lock.remove_requests(now.locks)
-            requests_ = [*_placement(plan, now.tab), *tagging.requests, *unlock]
+            requests_ = [*placement(plan, now.tab), *tagging.requests, *unlock]
             tags = dict(tagging.adopted)
             if requests_:
                 if retried is None:
@@ -401,7 +405,8 @@ class GoogleSheetsSession:
                     self._located_body(requests_, now.tab.title, plan.columns[PC.PAIRING_ID]),
                     fields=WRITE_RESPONSE_FIELDS,
                 )
-                self._lock.lock_id = None if unlock else self._lock.lock_id
+                if unlock:
+                    self._lock.lifted()
                 tags.update(self._tags.verify(response, tagging, plan.located))
             self._tags.columns = plan.columns
             self._tags.settle(tagging, tags)
@@ -443,14 +448,22 @@ class GoogleSheetsSession:
         self._api.update("record a marker", [request])
         self._markers_present.add(name)
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        erase: Sequence[CellErasure] = (),
+    ) -> None:
         self._check_writable("finish the run")
         check_known(RUNS, run_row, "the Runs row")
         plan = plan_finish(
             self._header(PROBLEMS), self._header(RUNS), problems, run_row, self._config.headers
         )
         problems_tab, runs_tab = self._tab(PROBLEMS), self._tab(RUNS)
-        content: list[Json] = []
+        # Before Problems is cleared: the erasures' cells are where the read found them.
+        sent = erase_requests(erase, self._tabs)
+        content: list[Json] = [request for _erasure, request in sent]
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
             content.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
@@ -463,11 +476,27 @@ class GoogleSheetsSession:
             self._lease.delete_request(),
         ]
 
+        checked = sorted({erasure.tab for erasure, _request in sent})
+        response: Json = {}
+
+        def batch(requests_: list[Json]) -> Json:
+            if not checked:
+                return self._api.batch_update({"requests": requests_}, fields="spreadsheetId")
+            # The erased tabs come back, to check no row moved under an erasure (.erasures).
+            body = {
+                "requests": requests_,
+                "includeSpreadsheetInResponse": True,
+                "responseRanges": [absolute_range_name(title) for title in checked],
+                "responseIncludeGridData": True,
+            }
+            return self._api.batch_update(body, fields=ERASE_RESPONSE_FIELDS)
+
         def attempt(number: int) -> None:
+            nonlocal response
             if number > 1 and not self._lease.ours(self._look()):
                 return  # the lease goes with the Runs row: gone means done
             try:
-                self._api.batch_update({"requests": [*content, *cleanup]}, fields="spreadsheetId")
+                response = batch([*content, *cleanup])
             except APIError as exc:
                 if status_of(exc) != 400:
                     raise
@@ -476,9 +505,11 @@ class GoogleSheetsSession:
                 keep: list[Json] = []
                 if self._lease.ours(self._look()):  # the look also finds our write lock
                     keep = [*self._lock.remove_requests(), self._lease.delete_request()]
-                self._api.batch_update({"requests": [*content, *keep]}, fields="spreadsheetId")
+                response = batch([*content, *keep])
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)
+        if sent and response:
+            put_back(self._api, sent, response, self._tabs)
         self._guard.finished = True
         self._lease.holding = False
 
@@ -555,10 +586,12 @@ class GoogleSheetsStore:
         return self._api
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[GoogleSheetsSession]:
+    def session(
+        self, holder: str, *, dry_run: bool = False, erasing: bool = False
+    ) -> Iterator[GoogleSheetsSession]:
         # A fresh client per session, so ``stats`` counts this session's requests only.
         self._api = None
-        session = GoogleSheetsSession(self, holder, dry_run=dry_run)
+        session = GoogleSheetsSession(self, holder, dry_run=dry_run, erasing=erasing)
         session.enter()
         try:
             yield session
