@@ -14,9 +14,10 @@ from mentorsheet.core.digest import (
     DigestSummary,
     build_digest,
     digest_due,
+    markdown_cell,
+    render_markdown,
     render_text,
 )
-from mentorsheet.core.digest_markdown import markdown_cell, render_markdown
 from mentorsheet.core.model import (
     MatchResult,
     Mentee,

@@ -30,8 +30,8 @@ from mentorsheet.core.digest import (
     Person,
     build_digest,
     digest_sections,
+    render_markdown,
 )
-from mentorsheet.core.digest_markdown import render_markdown
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
 from mentorsheet.core.model import (
     MatchResult,

@@ -18,8 +18,7 @@ from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.channels.slack.render import SlackComposer
 from mentorsheet.app.doctor import run_doctor
 from mentorsheet.config import Config, load_config
-from mentorsheet.core.digest import build_digest, digest_due, render_text
-from mentorsheet.core.digest_markdown import render_markdown
+from mentorsheet.core.digest import build_digest, digest_due, render_markdown, render_text
 from mentorsheet.core.forms import checkins_due, needing_attention, one_sided
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import Kind, OutgoingMessage

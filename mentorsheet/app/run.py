@@ -363,9 +363,9 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
+            responses=programme.responses,
             erased_pairings=run.retained_pairings,
             links=run.links,
-            responses=programme.responses,
         )
         items = []
         queued = run.digest.queued

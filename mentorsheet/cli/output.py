@@ -17,9 +17,9 @@ from mentorsheet.core.digest import (
     DigestSummary,
     digest_sections,
     long_day,
+    render_markdown,
     render_text,
 )
-from mentorsheet.core.digest_markdown import render_markdown
 from mentorsheet.core.sheet_links import Place
 
 

@@ -10,20 +10,14 @@ to act on".
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from mentorsheet.core import forms
 from mentorsheet.core.endings import to_check
-from mentorsheet.core.forms import (
-    CheckinFlag,
-    OneSided,
-    needing_attention,
-    new_confirmations,
-    one_sided,
-    since_day,
-)
 from mentorsheet.core.model import (
     FormResponse,
     MatchResult,
@@ -37,7 +31,7 @@ from mentorsheet.core.model import (
 )
 from mentorsheet.core.pauses import pause_text
 from mentorsheet.core.schema import MENTEES, PAIRINGS, PC, MenteeColumn, ProblemColumn, Status
-from mentorsheet.core.sheet_links import Place, SheetLinks
+from mentorsheet.core.sheet_links import GOOGLE_SHEETS, Place, SheetLinks
 from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
 EXHAUSTED_NOTE = (
@@ -78,14 +72,12 @@ class DigestSummary:
     problems: tuple[Problem, ...]
     check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
     returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
+    # The contact form (core/forms): confirmations since the last digest (news), and more.
+    confirmations_received: int = 0
+    one_sided: tuple[forms.OneSided, ...] = ()
+    checkins_attention: tuple[forms.CheckinFlag, ...] = ()
     erased_pairings: tuple[str, ...] = ()  # Pairing IDs erased by retention: for news only
     links: SheetLinks = field(default_factory=SheetLinks)  # where the rows are, to link to them
-    # The contact form (core/forms): answers confirming contact since the last
-    # digest (news), pairings confirmed by one side only for a week, and
-    # check-in answers scoring 2 or less or no longer meeting.
-    confirmations_received: int = 0
-    one_sided: tuple[OneSided, ...] = ()
-    checkins_attention: tuple[CheckinFlag, ...] = ()
 
     def needs_action(self) -> bool:
         """False when there is nothing for a person to act on (a pause ending is news, not work)."""
@@ -112,16 +104,14 @@ def build_digest(
     match: MatchResult,
     problems: Sequence[Problem],
     returning: Sequence[Returning] = (),
-    erased_pairings: Sequence[str] = (),
-    links: SheetLinks | None = None,
     responses: Sequence[FormResponse] | None = None,
     last_digest_day: str | None = None,
+    erased_pairings: Sequence[str] = (),
+    links: SheetLinks | None = None,
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
 
-    The contact form's answers count from the day of the last digest
-    (``last_digest_day``; a week back when there was none): an answer on
-    that day may be shown twice, never missed.
+    Form answers count from ``last_digest_day`` (core/forms.since_day).
 
     Overdue items come from ``plan``; each is brought up to date with the
     pairing of the same ID in ``pairings`` (a reminder that could not be sent
@@ -129,6 +119,7 @@ def build_digest(
     left out).
     """
     latest = {pairing.pairing_id: pairing for pairing in pairings}
+    since = forms.since_day(last_digest_day, day)
     overdue: list[OverdueItem] = []
     for item in plan.overdue:
         now = latest.get(item.pairing.pairing_id)
@@ -154,11 +145,11 @@ def build_digest(
         problems=tuple(problems),
         check_closing=to_check(pairings),
         returning=tuple(returning),
+        confirmations_received=forms.new_confirmations(responses, since),
+        one_sided=forms.one_sided(pairings, responses, day),
+        checkins_attention=forms.needing_attention(pairings, responses, since),
         erased_pairings=tuple(erased_pairings),
         links=links if links is not None else SheetLinks(),
-        confirmations_received=new_confirmations(responses, since_day(last_digest_day, day)),
-        one_sided=one_sided(pairings, responses, day),
-        checkins_attention=needing_attention(pairings, responses, since_day(last_digest_day, day)),
     )
 
 
@@ -320,6 +311,10 @@ def _mentee(pairing: Pairing) -> Person:
     return Person(pairing.mentee_name, pairing.mentee_email)
 
 
+def _pair(pairing: Pairing) -> tuple[Cell, ...]:
+    return (pairing.pairing_id, _mentor(pairing), _mentee(pairing))
+
+
 def _days_since(day: date, since: date | None) -> str:
     if since is None:
         return ""
@@ -470,28 +465,12 @@ def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
         _section(
             "Check-ins needing attention",
             "check-ins needing attention",
-            CHECKIN_NOTE,
-            (
-                "Pairing",
-                PC.MENTOR,
-                PC.MENTEE,
-                "Answered by",
-                "How is it going?",
-                "Still meeting?",
-                "Comment",
-            ),
+            forms.CHECKIN_NOTE,
+            ("Pairing", PC.MENTOR, PC.MENTEE, *forms.CHECKIN_HEADERS),
             (
                 Item(
-                    (
-                        f.pairing.pairing_id,
-                        _mentor(f.pairing),
-                        Person(f.pairing.mentee_name, f.pairing.mentee_email),
-                        f.response.role or "?",
-                        "" if f.response.score is None else f"{f.response.score}/5",
-                        _yes_no(f.response.meeting),
-                        f.response.comment,
-                    ),
-                    _checkin_line(f),
+                    (*_pair(f.pairing), *forms.checkin_cells(f)),
+                    forms.checkin_line(f),
                     _on_pairings(summary, f.pairing),
                 )
                 for f in summary.checkins_attention
@@ -500,19 +479,12 @@ def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
         _section(
             "Contact confirmed by one side only",
             "confirmed by one side only",
-            ONE_SIDED_NOTE,
+            forms.ONE_SIDED_NOTE,
             ("Pairing", PC.MENTOR, PC.MENTEE, "Confirmed by", "On"),
             (
                 Item(
-                    (
-                        o.pairing.pairing_id,
-                        _mentor(o.pairing),
-                        Person(o.pairing.mentee_name, o.pairing.mentee_email),
-                        o.confirmed_by,
-                        long_day(o.since),
-                    ),
-                    f"{o.pairing.pairing_id}: the {o.confirmed_by} said on {long_day(o.since)} "
-                    f"that they were in touch; the {_other(o.confirmed_by)} has not confirmed",
+                    (*_pair(o.pairing), o.confirmed_by, long_day(o.since)),
+                    forms.one_sided_line(o),
                     _on_pairings(summary, o.pairing),
                 )
                 for o in summary.one_sided
@@ -545,46 +517,9 @@ RETENTION_NOTE = (
     "ended more than workbook.retention_months ago: its people's names, emails and notes "
     "were erased (its Pairing ID and Status kept)"
 )
-CHECKIN_HEADERS: tuple[str, ...] = ("Pairing", PC.MENTOR, PC.MENTEE, "Answered by")
-CHECKIN_HEADERS += ("How is it going?", "Still meeting?", "Comment")
-CHECKIN_NOTE = (
-    "A check-in answer scored 2 or less, or said they are no longer meeting: "
-    "get in touch with the pairing."
-)
-ONE_SIDED_NOTE = (
-    "One side confirmed contact on the form a week ago or more and the other has not: "
-    "ask the other side."
-)
 
 
-def _yes_no(answer: bool | None) -> str:
-    return "" if answer is None else ("yes" if answer else "no")
-
-
-def _other(role: str) -> str:
-    return "mentee" if role == "mentor" else "mentor"
-
-
-def _checkin_line(flag: CheckinFlag) -> str:
-    r = flag.response
-    said = []
-    if r.score is not None:
-        said.append(f"how is it going {r.score}/5")
-    if r.meeting is False:
-        said.append("no longer meeting")
-    line = f"{flag.pairing.pairing_id} ({r.role or 'answer'} on {long_day(r.day)}): "
-    line += ", ".join(said)
-    return line + (f"; comment: {r.comment!r}" if r.comment else "")
-
-
-def confirmed_line(summary: DigestSummary) -> list[str]:
-    count = summary.confirmations_received
-    if not count:
-        return []
-    return [f"Contact confirmed on the form since the last digest: {count}.", ""]
-
-
-def counts_line(sections: Sequence[Section]) -> str:
+def _counts_line(sections: Sequence[Section]) -> str:
     return ", ".join(f"{section.short} {len(section.rows)}" for section in sections)
 
 
@@ -604,7 +539,11 @@ def render_text(summary: DigestSummary) -> str:
     if not summary.needs_action():
         lines.append("Nothing needs attention today.")
         return "\n".join(lines) + "\n"
-    lines += [f"In short: {counts_line(sections)}.", "", *confirmed_line(summary)]
+    lines += [
+        f"In short: {_counts_line(sections)}.",
+        "",
+        *forms.confirmed_line(summary.confirmations_received),
+    ]
     for section in sections:
         if not section.rows:
             continue
@@ -612,3 +551,65 @@ def render_text(summary: DigestSummary) -> str:
         lines += [f"  - {_single_line(line)}" for line in section.lines]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a GitHub Markdown table cell.
+
+    ``|`` would end the cell and a new line the row; HTML and emphasis
+    characters are escaped too, so text from the workbook shows as written.
+    """
+    escaped = html.escape(text, quote=False)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    return re.sub(r"\r\n|\r|\n", "<br>", escaped)
+
+
+def render_markdown(summary: DigestSummary) -> str:
+    """GitHub-flavoured Markdown for ``GITHUB_STEP_SUMMARY``: headings and tables."""
+    sections = digest_sections(summary)
+    lines = [f"## Mentoring digest for {long_day(summary.day)}", ""]
+    if not summary.needs_action():
+        lines.append("Nothing needs attention today.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        f"In short: {_counts_line(sections)}.",
+        "",
+        *forms.confirmed_line(summary.confirmations_received),
+    ]
+    for section in sections:
+        if not section.rows:
+            continue
+        lines += [f"### {section.title} ({len(section.rows)})", ""]
+        if section.note:
+            lines += [markdown_cell(section.note), ""]
+        lines += _markdown_table(section)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _markdown_table(section: Section) -> list[str]:
+    """One table row per item, and a column linking each to its row in a Google Sheet."""
+    where = any(item.place is not None and item.place.url for item in section.items)
+    headers = [*section.headers, *(["In the workbook"] if where else [])]
+    lines = [
+        "| " + " | ".join(markdown_cell(header) for header in headers) + " |",
+        "|" + "|".join(" --- " for _ in headers) + "|",
+    ]
+    for item in section.items:
+        cells = [markdown_cell(str(cell)) for cell in item.cells]
+        if where:
+            cells.append(_markdown_place(item.place))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _markdown_place(place: Place | None) -> str:
+    if place is None:
+        return ""
+    if place.url.startswith(GOOGLE_SHEETS):
+        # The link is built from ids alone (no text of the workbook's): only its text is escaped.
+        return f"[{markdown_cell(str(place))}]({place.url})"
+    return markdown_cell(str(place))

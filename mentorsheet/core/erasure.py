@@ -59,6 +59,7 @@ from mentorsheet.core.schema import (
     PAIRINGS,
     PC,
     PROBLEMS,
+    RESPONSES,
     RUNS,
     MenteeColumn,
     MentorColumn,
@@ -388,7 +389,10 @@ def plan_erasure(
     planner.people_tab(MENTEES)
     planner.pairings()
     planner.runs()
-    for tab in raw.others.values():
+    # The contact form's answers hold the person too: erased like a tab mentorsheet
+    # does not know (the one write mentorsheet ever makes there).
+    form = raw.tabs.get(RESPONSES)
+    for tab in (*raw.others.values(), *((form,) if form is not None else ())):
         planner.other_tab(tab)
     problems, changed = planner.problems()
     return Erasure(

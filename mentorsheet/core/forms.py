@@ -195,3 +195,50 @@ def needing_attention(
         and r.pairing_id in by_id
         and ((r.score is not None and r.score <= LOW_SCORE) or r.meeting is False)
     )
+
+
+# --- the digest's words for them (core/digest renders the sections) -------------------
+
+CHECKIN_HEADERS: Final = ("Answered by", "How is it going?", "Still meeting?", "Comment")
+CHECKIN_NOTE: Final = (
+    "A check-in answer scored 2 or less, or said they no longer meet: ask them how you can help."
+)
+ONE_SIDED_NOTE: Final = "Ask the other side whether they are in touch too (the form, or a reply)."
+
+
+def _long_day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _yes_no(answer: bool | None) -> str:
+    return "" if answer is None else ("yes" if answer else "no")
+
+
+def checkin_cells(flag: CheckinFlag) -> tuple[str, ...]:
+    r = flag.response
+    score = "" if r.score is None else f"{r.score}/5"
+    return (r.role or "?", score, _yes_no(r.meeting), r.comment)
+
+
+def checkin_line(flag: CheckinFlag) -> str:
+    r = flag.response
+    said = [f"how is it going {r.score}/5"] if r.score is not None else []
+    if r.meeting is False:
+        said.append("no longer meeting")
+    line = f"{flag.pairing.pairing_id} ({r.role or 'answer'} on {_long_day(r.day)}): "
+    return line + ", ".join(said) + (f"; comment: {r.comment!r}" if r.comment else "")
+
+
+def one_sided_line(item: OneSided) -> str:
+    other = "mentee" if item.confirmed_by == "mentor" else "mentor"
+    return (
+        f"{item.pairing.pairing_id}: the {item.confirmed_by} said on {_long_day(item.since)} "
+        f"that they were in touch; the {other} has not confirmed"
+    )
+
+
+def confirmed_line(count: int) -> list[str]:
+    """The digest's line counting confirmations since the last digest (none when 0)."""
+    if not count:
+        return []
+    return [f"Contact confirmed on the form since the last digest: {count}.", ""]

@@ -549,9 +549,9 @@ def plan_digest(
     markers: Mapping[str, str],
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
+    responses: Sequence[FormResponse] | None = None,
     erased_pairings: Sequence[str] = (),
     links: SheetLinks | None = None,
-    responses: Sequence[FormResponse] | None = None,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     last = markers.get(DIGEST_MARKER)
@@ -562,10 +562,10 @@ def plan_digest(
         match=match,
         problems=problems,
         returning=returning,
-        erased_pairings=erased_pairings,
-        links=links,
         responses=responses,
         last_digest_day=last,
+        erased_pairings=erased_pairings,
+        links=links,
     )
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):
         note = "already sent today" if last == at.today.isoformat() else "nothing needs a person"

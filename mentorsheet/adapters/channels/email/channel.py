@@ -13,8 +13,7 @@ from typing import Final
 from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.compose import Composer
-from mentorsheet.core.digest import digest_sections, render_text
-from mentorsheet.core.digest_markdown import render_markdown
+from mentorsheet.core.digest import digest_sections, render_markdown, render_text
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
 
 _PREVIEW_LINES: Final = 3
