@@ -198,6 +198,14 @@ def test_the_summary_line_counts_every_section(tmp_path: Path) -> None:
     assert "Workbook problems 2" in shown
 
 
+def test_confirmations_received_are_news_under_the_counts(tmp_path: Path) -> None:
+    summary = dataclasses.replace(summary_of(), confirmations_received=3)
+    page = " ".join(text_of(parse(html_part(digest_email(summary, tmp_path)))).split())
+    assert "Contact confirmed on the form since the last digest: 3." in page
+    none = " ".join(text_of(parse(html_part(digest_email(summary_of(), tmp_path / "b")))).split())
+    assert "Contact confirmed on the form" not in none
+
+
 def test_nothing_to_do_says_so(tmp_path: Path) -> None:
     empty = build_digest(day=DAY, pairings=(), plan=StatusPlan(), match=MatchResult(), problems=())
     document = parse(html_part(digest_email(empty, tmp_path)))

@@ -14,6 +14,7 @@ from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.core.digest import digest_sections, render_markdown, render_text
+from mentorsheet.core.forms import confirmed_line
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
 
 _PREVIEW_LINES: Final = 3
@@ -54,6 +55,7 @@ class EmailChannel:
                 markdown=render_markdown(message.summary),
                 now=message.at,
                 sections=digest_sections(message.summary),
+                news=confirmed_line(message.summary.confirmations_received),
             )
         pairing = message.pairing
         if pairing is None:

@@ -252,11 +252,17 @@ class Composer:
         markdown: str,
         now: datetime,
         sections: Sequence[Section] = (),
+        news: Sequence[str] = (),
     ) -> EmailMessage:
-        """The staff digest of ``day``: ``text`` as the plain body, ``sections`` as HTML tables."""
+        """The staff digest of ``day``: ``text`` as the plain body, ``sections`` as HTML tables.
+
+        ``news`` are lines that ask nothing of staff (confirmations received), shown
+        under the counts.
+        """
         staff = _address("staff email", "", self._mail.staff_email)
         context = digest_context(self._mail, day=day, text=text, markdown=markdown)
         context["sections"] = section_values(sections)
+        context["news"] = [line for line in news if line]
         return self._message("digest", context, to=[staff], cc=[], now=now)
 
     # --- building --------------------------------------------------------------

@@ -177,6 +177,7 @@ def digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) -> 
         "text": text,
         "markdown": markdown,
         "sections": [],
+        "news": [],
     }
 
 
@@ -258,6 +259,9 @@ def sample_contexts(
                 "digest": {
                     **digest_context(sample_mail, day=date(2024, 1, 8), text=text, markdown=text),
                     "sections": sample_sections() if full else [],
+                    "news": ["Contact confirmed on the form since the last digest: 2."]
+                    if full
+                    else [],
                 },
             }
         )
