@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from mentorsheet.core.schema import COLUMNS, TABS
+from mentorsheet.core.schema import COLUMNS, REPORT, TABS
 from mentorsheet.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
@@ -92,8 +92,9 @@ class WorkbookConfig(_Section):
     @classmethod
     def _known_tabs(cls, value: dict[str, str]) -> dict[str, str]:
         for tab in value:
-            if tab not in TABS:
-                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(TABS)}")
+            if tab not in (*TABS, REPORT):
+                known = ", ".join((*TABS, REPORT))
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {known}")
         return value
 
     @field_validator("headers")

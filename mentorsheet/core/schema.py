@@ -21,6 +21,11 @@ PROBLEMS: Final = "Problems"
 RUNS: Final = "Runs"
 
 TABS: Final = (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS)
+# mentorsheet's own report of how the programme is doing (core/report): rewritten on
+# every run, never read back, so it is not one of the TABS a run reads.
+REPORT: Final = "Report"
+REPORT_PLACEHOLDER: Final = "Programme report: mentorsheet rewrites this tab on every run."
+ReportCell = str | int | float  # a Report tab cell: text or a number, never a formula
 
 
 class MentorColumn(StrEnum):

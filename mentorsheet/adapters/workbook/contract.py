@@ -43,6 +43,9 @@ from typing import Protocol
 
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawWorkbook
+from mentorsheet.core.schema import ReportCell
+
+ReportRows = Sequence[Sequence[ReportCell]]  # the Report tab's rows (core/report.report_rows)
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,20 @@ class WorkbookSession(Protocol):
         """Durably record a small named value (read back in ``RawWorkbook.markers``)."""
         ...
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
-        """Rewrite Problems, append the Runs row, release the lease."""
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        report: ReportRows | None = None,
+    ) -> None:
+        """Rewrite Problems, append the Runs row, release the lease.
+
+        With ``report`` (the rows of :func:`~mentorsheet.core.report.report_rows`)
+        the Report tab is rewritten with them in the same request or save, and
+        created there when missing; without it the Report tab is left alone.
+        Its numbers are written as numbers, its texts as text, never formulas.
+        """
         ...
 
     @property

@@ -65,7 +65,7 @@ from typing import Final, TypeVar
 
 import openpyxl
 from filelock import FileLock, Timeout
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
@@ -74,7 +74,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.guard import SessionGuard
-from mentorsheet.adapters.workbook.layout import created_tab
+from mentorsheet.adapters.workbook.layout import created_report_tab, created_tab
 from mentorsheet.adapters.workbook.plan import (
     Refusal,
     check_write,
@@ -82,6 +82,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_write,
     still_marked,
 )
+from mentorsheet.adapters.workbook.report_tab import write_xlsx_report
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
 from mentorsheet.adapters.workbook.xlsx_files import (
     MARKER_PREFIX,
@@ -92,19 +93,26 @@ from mentorsheet.adapters.workbook.xlsx_files import (
     markers_of,
     umask,
 )
-from mentorsheet.adapters.workbook.xlsx_format import cell_text, create_tab, lay_out, set_value
+from mentorsheet.adapters.workbook.xlsx_format import (
+    cell_text,
+    create_tab,
+    formula_problems,
+    lay_out,
+    set_value,
+)
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
     COLUMNS,
-    MENTEES,
-    MENTORS,
     PAIRINGS,
     PROBLEMS,
+    REPORT,
+    REPORT_PLACEHOLDER,
     RUNS,
     TABS,
     CellKind,
+    ReportCell,
 )
 from mentorsheet.errors import (
     MissingTabError,
@@ -276,20 +284,33 @@ class XlsxSession:
         properties.append(StringProperty(name=name, value=value))
         self._save(workbook, loaded_as)
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        report: Sequence[Sequence[ReportCell]] | None = None,
+    ) -> None:
         self._guard.check_writable("finish the run")
-        self._saving(lambda: self._finish(problems, run_row))
+        self._saving(lambda: self._finish(problems, run_row, report))
         self._guard.finished = True
 
-    def _finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def _finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        report: Sequence[Sequence[ReportCell]] | None,
+    ) -> None:
         workbook, loaded_as = self._editable()
+        if report is not None:  # in the same save as Problems and Runs
+            write_xlsx_report(workbook, self._store.config.tab_title(REPORT), report)
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
         runs_grid = _grid(runs_sheet)
         plan = plan_finish(
             [cell_text(cell.value) for cell in problem_sheet[1]],
             runs_grid[0] if runs_grid else (),
-            [*problems, *self._formula_problems(workbook)],
+            [*problems, *formula_problems(workbook, self._store.config)],
             run_row,
             self._store.config.headers,
         )
@@ -302,41 +323,6 @@ class XlsxSession:
         self._save(workbook, loaded_as)
 
     # --- helpers ---------------------------------------------------------------
-
-    def _formula_problems(self, workbook: Workbook) -> list[Problem]:
-        """Formulas in the tabs mentorsheet reads, which its saves leave without a result.
-
-        openpyxl keeps a formula but not its last value, so after a save the cell
-        reads as empty until Excel or LibreOffice recalculates and saves the file.
-        Staff are told on every run, on the Problems tab, while such cells remain.
-        """
-        found: list[Problem] = []
-        for tab in (MENTORS, MENTEES, PAIRINGS):
-            title = self._store.config.tab_title(tab)
-            sheet = workbook[title] if title in workbook.sheetnames else None
-            if not isinstance(sheet, Worksheet):
-                continue
-            header = [cell_text(cell.value) for cell in sheet[1]]
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell, Cell) and cell.data_type == "f" and cell.column:
-                        position = cell.column - 1
-                        column = header[position] if position < len(header) else ""
-                        found.append(
-                            Problem(
-                                tab=title,
-                                row=cell.row,
-                                column=column or cell.column_letter,
-                                value=str(cell.value),
-                                problem=(
-                                    "holds a formula: mentorsheet saves this workbook without "
-                                    "formula results, so the cell reads as empty until the file "
-                                    "is opened and saved in Excel or LibreOffice; type the value "
-                                    "instead"
-                                ),
-                            )
-                        )
-        return found
 
     def _aliases(self, tab: str) -> Mapping[str, Sequence[str]]:
         return self._store.config.headers.get(tab, {})
@@ -480,6 +466,9 @@ class XlsxStore:
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
                 done.extend(lay_out(sheet, tab, aliases))
+            if (report := self.config.tab_title(REPORT)) not in workbook.sheetnames:
+                done.append(created_report_tab(report))
+                write_xlsx_report(workbook, report, [[REPORT_PLACEHOLDER]])
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0

@@ -40,8 +40,13 @@ from mentorsheet.adapters.workbook.layout import (
     layout_of,
 )
 from mentorsheet.adapters.workbook.values import DATE_PATTERN, DATETIME_PATTERN, typed_value
+from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.model import Problem
 from mentorsheet.core.schema import (
     COLUMNS,
+    MENTEES,
+    MENTORS,
+    PAIRINGS,
     PC,
     CellKind,
     MenteeColumn,
@@ -217,3 +222,39 @@ def _colour_statuses(sheet: Worksheet, letter: str) -> int:
         sheet.conditional_formatting.add(cells, rule)
         added += 1
     return added
+
+
+def formula_problems(workbook: Workbook, config: WorkbookConfig) -> list[Problem]:
+    """Formulas in the tabs mentorsheet reads, which its saves leave without a result.
+
+    openpyxl keeps a formula but not its last value, so after a save the cell
+    reads as empty until Excel or LibreOffice recalculates and saves the file.
+    Staff are told on every run, on the Problems tab, while such cells remain.
+    """
+    found: list[Problem] = []
+    for tab in (MENTORS, MENTEES, PAIRINGS):
+        title = config.tab_title(tab)
+        sheet = workbook[title] if title in workbook.sheetnames else None
+        if not isinstance(sheet, Worksheet):
+            continue
+        header = [cell_text(cell.value) for cell in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell, Cell) and cell.data_type == "f" and cell.column:
+                    position = cell.column - 1
+                    column = header[position] if position < len(header) else ""
+                    found.append(
+                        Problem(
+                            tab=title,
+                            row=cell.row,
+                            column=column or cell.column_letter,
+                            value=str(cell.value),
+                            problem=(
+                                "holds a formula: mentorsheet saves this workbook without "
+                                "formula results, so the cell reads as empty until the file "
+                                "is opened and saved in Excel or LibreOffice; type the value "
+                                "instead"
+                            ),
+                        )
+                    )
+    return found
