@@ -49,7 +49,8 @@ from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.pauses import returning_soon
 from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, settle
 from mentorsheet.core.raw import RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.core.report import programme_report, report_rows
+from mentorsheet.core.schema import PAIRINGS, PC, ReportCell, RunColumn, Status
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
@@ -142,6 +143,7 @@ class _Run:
     dry_run: bool
     at: Moment
     pairings_tab: str
+    programme: Programme = field(default_factory=Programme)
     parsed_problems: tuple[Problem, ...] = ()
     plan: RunPlan | None = None
     dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
@@ -262,6 +264,7 @@ class Runner:
                 dry_run,
                 Moment(started, today, self.config.schedule.zone),
                 self.config.workbook.tab_title(PAIRINGS),
+                programme=programme,
                 parsed_problems=programme.problems,
             )
             try:
@@ -288,7 +291,7 @@ class Runner:
     def _close(self, session: WorkbookSession, run: _Run) -> RunReport:
         report = run.report(finished=self.clock())
         if not run.dry_run:
-            self._finish(session, report)
+            self._finish(session, run, report)
         return dataclasses.replace(report, stats=session.stats)
 
     def _delivery(
@@ -374,7 +377,7 @@ class Runner:
             delivery = self._delivery(session, run, run.digest_log, NoProgress())
             delivery.run(Batch(items=items))
 
-    def _finish(self, session: WorkbookSession, report: RunReport) -> None:
+    def _finish(self, session: WorkbookSession, run: _Run, report: RunReport) -> None:
         finished = report.finished or self.clock()
         zone = self.config.schedule.zone
         run_row: dict[str, str] = {
@@ -389,4 +392,12 @@ class Runner:
             RunColumn.RESULT: report.result_text(),
             RunColumn.DIGEST: report.digest_note,
         }
-        session.finish(report.problems, run_row)
+        session.finish(report.problems, run_row, report=self._report_rows(run))
+
+    def _report_rows(self, run: _Run) -> list[list[ReportCell]]:
+        """The Report tab, from the pairings as this run leaves them."""
+        programme = run.programme
+        if run.pairings_after:
+            programme = dataclasses.replace(programme, pairings=run.pairings_after)
+        calendar = BusinessCalendar.from_config(self.config.schedule)
+        return report_rows(programme_report(programme, run.at.today, self.config, calendar))

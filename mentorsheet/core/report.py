@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from mentorsheet.config import Config
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.matching.pool import prepare_pool
 from mentorsheet.core.model import Pairing, Programme
@@ -267,6 +268,18 @@ def build_report(
         waiting_by_route=by_route,
         per_month=tuple(sorted(months.items())),
         funnel=tuple(zip(FUNNEL_STAGES, stages, strict=True)),
+    )
+
+
+def programme_report(
+    programme: Programme, today: date, config: Config, calendar: BusinessCalendar
+) -> ProgrammeReport:
+    """:func:`build_report` with the configuration's overdue rule."""
+    return build_report(
+        programme,
+        today=today,
+        calendar=calendar,
+        due_after_business_days=config.schedule.due_after_business_days,
     )
 
 
