@@ -76,7 +76,9 @@ PAIRINGS_ = [
         **intro("2026-11-05"), **{"Contact made on": "2026-11-10"},
     ),
     # no contact since Fri 27 Nov: 4 business days by Thu 3 Dec
-    _pairing("P-3", "Contact overdue", "Uma", "Cy", "Community", "2026-11-20", **intro("2026-11-27")),
+    _pairing(
+        "P-3", "Contact overdue", "Uma", "Cy", "Community", "2026-11-20", **intro("2026-11-27")
+    ),
     # Mon -> Wed: 2 business days, exactly when it becomes overdue; then ended
     _pairing(
         "P-4", "Ended", "Vic", "Bo", "Academy", "2026-11-02",
@@ -85,7 +87,9 @@ PAIRINGS_ = [
     _pairing("P-5", "Proposed", "Zed", "Cy", "Community", "2026-12-01"),
     _pairing("P-6", "Rejected", "Wes", "Bo", "Community", "2026-11-03"),
     # introduced yesterday: 1 business day, not overdue yet
-    _pairing("P-7", "Awaiting contact", "Quin", "Ada", "Academy", "2026-12-01", **intro("2026-12-02")),
+    _pairing(
+        "P-7", "Awaiting contact", "Quin", "Ada", "Academy", "2026-12-01", **intro("2026-12-02")
+    ),
 ]  # fmt: skip
 
 
