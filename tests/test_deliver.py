@@ -12,6 +12,7 @@ import pytest
 from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.workbook.contract import (
     PairingUpdate,
+    ReportRows,
     RequestStats,
     SkippedWrite,
     WriteOutcome,
@@ -73,7 +74,13 @@ class Session:
     def set_marker(self, key: str, value: str) -> None:
         self.events.append(("marker", (key, value)))
 
-    def finish(self, problems: Sequence[Problem], run_row: Mapping[str, str]) -> None:
+    def finish(
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        *,
+        report: ReportRows | None = None,
+    ) -> None:
         raise AssertionError("the delivery never finishes the run")
 
     @property
