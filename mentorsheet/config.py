@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -228,12 +228,38 @@ the digest goes by email only."""
     """Retries of a request Slack refused with 429 (it did nothing then), after its Retry-After."""
 
 
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReportConfig(_Section):
+    weekly_email_day: str | None = None
+    """Email staff the programme report with its charts once a week, on the first run on or
+after this day (``monday`` … ``sunday``); empty: no weekly email."""
+
+    @field_validator("weekly_email_day", mode="before")
+    @classmethod
+    def _a_weekday(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        day = str(value).strip().casefold()
+        if day not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not a day of the week ({', '.join(WEEKDAYS)})")
+        return day
+
+    @property
+    def weekly_weekday(self) -> int | None:
+        """The day as ``date.weekday()`` counts (Monday 0), or None when off."""
+        day = self.weekly_email_day
+        return WEEKDAYS.index(day) if day is not None else None
+
+
 class Config(_Section):
     workbook: WorkbookConfig = Field(default_factory=WorkbookConfig)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     mail: MailConfig = Field(default_factory=MailConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
 
 # Environment variables that override single keys of the file.
@@ -249,6 +275,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     "MENTORSHEET_AUTO_APPROVE": ("matching", "auto_approve"),
     "MENTORSHEET_TIMEZONE": ("schedule", "timezone"),
     "MENTORSHEET_SLACK_ENABLED": ("slack", "enabled"),
+    "MENTORSHEET_WEEKLY_REPORT_DAY": ("report", "weekly_email_day"),
 }
 
 

@@ -105,7 +105,7 @@ def _waiting(axes: Axes, report: ProgrammeReport) -> str:
         return "nobody is waiting for a mentor"
     data = [report.waiting_by_route[route] for route in routes]
     axes.boxplot(
-        data, vert=False, widths=0.5, patch_artist=True,
+        data, orientation="horizontal", widths=0.5, patch_artist=True,
         boxprops={"facecolor": "#cfe3f3", "edgecolor": BLUE},
         medianprops={"color": ORANGE, "linewidth": 2},
     )  # fmt: skip

@@ -43,14 +43,21 @@ from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.effects import Moment, Queued, local_stamp
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.messages import EMAIL, SLACK, LedgerKey, OutgoingMessage
+from mentorsheet.core.messages import EMAIL, SLACK, Kind, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.pauses import returning_soon
-from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, settle
+from mentorsheet.core.plan import (
+    DigestPlan,
+    RunPlan,
+    plan_digest,
+    plan_run,
+    plan_weekly_report,
+    settle,
+)
 from mentorsheet.core.raw import RawWorkbook
-from mentorsheet.core.report import programme_report, report_rows
-from mentorsheet.core.schema import PAIRINGS, PC, ReportCell, RunColumn, Status
+from mentorsheet.core.report import ProgrammeReport, programme_report, report_rows
+from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
@@ -144,6 +151,7 @@ class _Run:
     at: Moment
     pairings_tab: str
     programme: Programme = field(default_factory=Programme)
+    programme_report: ProgrammeReport | None = None
     parsed_problems: tuple[Problem, ...] = ()
     plan: RunPlan | None = None
     dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
@@ -183,6 +191,8 @@ class _Run:
         if self.dry_run:
             return "would be sent" if self.dry_digest is not None else ""
         for delivered in self.digest_log.delivered:
+            if delivered.queued.message.kind is not Kind.DIGEST:
+                continue  # the weekly report, delivered beside it
             outcome = delivered.outcome
             return "sent" if outcome.result == "sent" else f"not confirmed sent: {outcome.detail}"
         return ""
@@ -212,7 +222,10 @@ class _Run:
             left_for_next_run=(plan.left_for_next_run if plan is not None else 0)
             + self.log.left_for_next_run,
             digest=self.digest.summary if self.digest is not None else None,
-            digest_sent=any(d.outcome.result == "sent" for d in self.digest_log.delivered),
+            digest_sent=any(
+                d.outcome.result == "sent" and d.queued.message.kind is Kind.DIGEST
+                for d in self.digest_log.delivered
+            ),
             digest_note=self.digest_note(),
             problems=self.problems(),
             skipped_writes=[f"{pid}: {reason}" for pid, reason in self.skipped()],
@@ -373,6 +386,17 @@ class Runner:
                 if run.dry_run:
                     run.dry_previews.append(rendered.preview)
                 items.append((staff, rendered))
+        weekly = plan_weekly_report(
+            at=run.at,
+            report=self._report(run),
+            markers=programme.markers,
+            weekday=self.config.report.weekly_weekday,
+        )
+        if weekly is not None and EMAIL in self._by_name:
+            rendered = self._by_name[EMAIL].render(weekly.message)
+            if run.dry_run:
+                run.dry_previews.append(rendered.preview)
+            items.append((weekly, rendered))
         if items and not run.dry_run:
             delivery = self._delivery(session, run, run.digest_log, NoProgress())
             delivery.run(Batch(items=items))
@@ -392,12 +416,14 @@ class Runner:
             RunColumn.RESULT: report.result_text(),
             RunColumn.DIGEST: report.digest_note,
         }
-        session.finish(report.problems, run_row, report=self._report_rows(run))
+        session.finish(report.problems, run_row, report=report_rows(self._report(run)))
 
-    def _report_rows(self, run: _Run) -> list[list[ReportCell]]:
-        """The Report tab, from the pairings as this run leaves them."""
-        programme = run.programme
-        if run.pairings_after:
-            programme = dataclasses.replace(programme, pairings=run.pairings_after)
-        calendar = BusinessCalendar.from_config(self.config.schedule)
-        return report_rows(programme_report(programme, run.at.today, self.config, calendar))
+    def _report(self, run: _Run) -> ProgrammeReport:
+        """The programme report, from the pairings as this run leaves them (once a run)."""
+        if run.programme_report is None:
+            programme = run.programme
+            if run.pairings_after:
+                programme = dataclasses.replace(programme, pairings=run.pairings_after)
+            calendar = BusinessCalendar.from_config(self.config.schedule)
+            run.programme_report = programme_report(programme, run.at.today, self.config, calendar)
+        return run.programme_report

@@ -365,3 +365,12 @@ def report_rows(report: ProgrammeReport) -> list[list[ReportCell]]:
         "Pairings per month", ["Month", "Pairings"], [list(m) for m in report.per_month]
     )
     return rows
+
+
+def report_text(report: ProgrammeReport) -> str:
+    """The report as plain text (the weekly email's text part): the Report tab's rows."""
+    lines = []
+    for row in report_rows(report):
+        cells = [f"{cell:g}" if isinstance(cell, float) else str(cell) for cell in row]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines).strip() + "\n"
