@@ -126,10 +126,13 @@ def _skills(axes: Axes, report: ProgrammeReport) -> str:
         return "no skills offered or wanted"
     positions = list(range(len(skills)))
     height = 0.38
-    axes.barh([p + height / 2 for p in positions], [s.free_places for s in skills],
-              height=height, color=GREEN, label="free places")  # fmt: skip
-    axes.barh([p - height / 2 for p in positions], [s.waiting for s in skills],
-              height=height, color=ORANGE, label="waiting mentees")  # fmt: skip
+    free = axes.barh([p + height / 2 for p in positions], [s.free_places for s in skills],
+                     height=height, color=GREEN, label="free places")  # fmt: skip
+    wanted = axes.barh([p - height / 2 for p in positions], [s.waiting for s in skills],
+                       height=height, color=ORANGE, label="waiting mentees")  # fmt: skip
+    for bars in (free, wanted):  # a 0 shows as a number: no bar is no place
+        axes.bar_label(bars, padding=3, fontsize=10, color=INK)
+    axes.margins(x=0.1)
     axes.set_yticks(positions, [s.skill for s in skills])
     axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncol=2, fontsize=11)
     _whole_numbers(axes, "x")
