@@ -252,7 +252,8 @@ def test_the_report_tab_in_the_xlsx_store_holds_numbers_and_text(
     for row in sheet.iter_rows(values_only=True):
         rows.setdefault(row[0], row[1:])
     assert rows["In contact"][:4] == (1, 1, 0, 2)  # number cells
-    assert rows["Pairings"][0] == "7"  # the headline figures are text
+    assert rows["Pairings"][0] == 7
+    assert rows["Went overdue (no contact within 2 business days)"][0] == "3 of 5 (60%)"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 

@@ -322,8 +322,10 @@ def report_rows(report: ProgrammeReport) -> list[list[ReportCell]]:
     """The Report tab, rewritten each run: text and numbers, never a formula."""
     rows: list[list[ReportCell]] = [
         [f"Programme report, {report.day.isoformat()}", "rewritten by mentorsheet on every run"],
+        [],
     ]
-    rows += [[label, value] for label, value in headline(report)]
+    # A count is a number cell; "2.5" and "3 of 5 (60%)" stay as written.
+    rows += [[label, int(value) if value.isdigit() else value] for label, value in headline(report)]
     rows += _section(
         "Pairings by Status and Route",
         ["Status", *ROUTES, "Total"],
