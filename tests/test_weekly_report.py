@@ -141,3 +141,23 @@ def test_the_weekly_report_is_off_by_default_and_its_day_is_checked(tmp_path: Pa
 def test_when_the_weekly_report_is_due(today: date, last: str | None, due: bool) -> None:
     assert weekly_report_due(today=today, weekday=2, last=last) is due
     assert weekly_report_due(today=today, weekday=None, last=last) is False
+
+
+def test_the_weekly_report_costs_one_marker_write_on_the_day_it_goes(
+    tmp_path: Path, gmail: FakeGmailApi
+) -> None:
+    costs = []
+    for day in ("", "wednesday"):
+        config = make_config(
+            tmp_path / (day or "off"),
+            workbook={"backend": "google", "spreadsheet": "fake"},
+            report={"weekly_email_day": day},
+        )
+        story = Programme(config, gmail)
+        story.seed(mentors=[mentor("Ada", "ada@example.org", "Python", 2)], mentees=[])
+        story.next_day(2)  # Wednesday
+        story.sheets.reset_counts()
+        story.run()
+        costs.append((story.sheets.reads, story.sheets.writes))
+    off, on = costs
+    assert on == (off[0], off[1] + 1)  # the marker; the email itself is Gmail's
