@@ -87,6 +87,9 @@ class WorkbookConfig(_Section):
     """Timeout of each Google Sheets request."""
     max_attempts: int = Field(default=5, ge=1, le=20)
     """Attempts for a read or idempotent write that fails with 429 or 5xx."""
+    retention_months: int = Field(default=0, ge=0, le=1200)
+    """Erase the people of pairings that ended more than this many months ago, at each
+``run`` (0: off; see the README's "Erasing a person")."""
 
     @field_validator("tabs")
     @classmethod

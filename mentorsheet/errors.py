@@ -123,3 +123,7 @@ class TemplateError(UsageError):
 
 class InvalidFieldError(MentorsheetError):
     """A value is unusable (e.g. a name that would inject a mail header)."""
+
+
+class NothingToEraseError(MentorsheetError):
+    """``forget``: no cell of any tab holds that email (erased already, or never there)."""

@@ -19,6 +19,7 @@ from mentorsheet.adapters.workbook.contract import (
 )
 from mentorsheet.app.deliver import Batch, Delivery, send_window
 from mentorsheet.core.effects import Moment, Queued
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
@@ -48,7 +49,7 @@ class Session:
         default_factory=list
     )
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         raise AssertionError("the delivery never reads")
 
     def write(
@@ -79,6 +80,7 @@ class Session:
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
         *,
+        erase: Sequence[CellErasure] = (),
         report: ReportRows | None = None,
     ) -> None:
         raise AssertionError("the delivery never finishes the run")

@@ -41,3 +41,25 @@ def test_the_outbox_must_be_a_folder(tmp_path: Path, as_file: bool) -> None:
     check = check_mail(Config(mail=MailConfig(outbox_dir=outbox)))
     assert check.name == "mail"
     assert check.ok is not as_file
+
+
+def test_a_pairings_tab_without_the_closing_email_column_is_warned_of(tmp_path: Path) -> None:
+    from mentorsheet.core.schema import PAIRINGS, PC
+    from tests.workbooks import make_config, write_xlsx
+
+    config = make_config(tmp_path)
+    write_xlsx(Path(config.workbook.path), config)
+    assert not [c for c in run_doctor(config) if c.name == "ledger columns"]  # init added it
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(config.workbook.path)
+    sheet = book[PAIRINGS]
+    [at] = [cell.column for cell in sheet[1] if cell.value == PC.CLOSING_EMAIL]
+    sheet.delete_cols(at)
+    book.save(config.workbook.path)
+    [check] = [c for c in run_doctor(config) if c.name == "ledger columns"]
+    assert check.ok and check.warning
+    assert "no Closing email" in check.message
+    assert "closing emails and re-pair notes" in check.message
+    assert "mentorsheet init" in check.message

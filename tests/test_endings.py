@@ -213,12 +213,20 @@ def test_pairings_under_way_are_armed_in_the_first_write() -> None:
         "P-2": ({PC.CLOSING_EMAIL: "due when Ended"}, "In contact"),
     }
     assert result.pairings["P-2"].closing_email == "due when Ended"
-    # Not without the column, not when closing emails are off, not outside the status step.
+    # Not without the column, not when closing emails are off; outside the status step
+    # only the pairing being introduced, with its intro's mark (ended the same day, it is
+    # still thanked).
     assert plan(rows, steps=frozenset({"status"}), columns=WITHOUT_LEDGER).marks == ()
     off = config(mail={"closing_email": False})
     assert plan(rows, steps=frozenset({"status"}), cfg=off).marks == ()
     others = plan(rows, steps=frozenset({"intro", "propose", "digest"}))
-    assert not [u for u in others.marks if PC.CLOSING_EMAIL in u.values]
+    armed = {u.pairing_id: u.values for u in others.marks if PC.CLOSING_EMAIL in u.values}
+    assert armed == {"P-3": {PC.STATUS: "Sending intro", PC.CLOSING_EMAIL: "due when Ended"}}
+    assert not [
+        u
+        for u in plan(rows, steps=frozenset({"intro"}), cfg=off).marks
+        if PC.CLOSING_EMAIL in u.values
+    ]
 
 
 def test_arming_merges_with_the_status_change_of_the_same_row() -> None:

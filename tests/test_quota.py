@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mentorsheet.adapters.channels.email.outbox import OutboxSender
+from mentorsheet.app.forget import forget
 from mentorsheet.app.run import COMMANDS, Runner
 from mentorsheet.app.wiring import build_composer
 from mentorsheet.config import Config
@@ -194,3 +195,41 @@ def test_init_cost_matches_the_readme(config: Config) -> None:
     writes = max(w for _, w in costs)
     text = README.read_text(encoding="utf-8")
     assert f"`init` costs at most {reads} reads and {writes} write" in text
+
+
+def test_forget_costs_what_the_readme_says(
+    config: Config, promised: dict[str, tuple[int, int]]
+) -> None:
+    for pairings in (5000, 20):
+        fake = FakeSheets()
+        fake.clock.moment = MONDAY
+        seed(fake, pairings)
+        fake.reset_counts()
+        store = make_google_store(fake, config.workbook)
+        report = forget(config, store, "Mentor7@example.org", clock=fake.clock.now)
+        assert report.count > 3  # the mentor's row and their pairings' cells
+        assert (fake.reads, fake.writes) == promised["forget"] == (2, 2)
+
+
+def test_retention_rides_in_the_finish_and_costs_no_request(
+    tmp_path: Path, promised: dict[str, tuple[int, int]]
+) -> None:
+    config = make_config(
+        tmp_path,
+        workbook={"backend": "google", "spreadsheet": "fake", "retention_months": 1},
+    )
+    fake = FakeSheets()
+    fake.clock.moment = MONDAY
+    seed(fake, 5000)  # its Ended rows were proposed on 1 October: over a month ago
+    fake.reset_counts()
+    runner = Runner(
+        config=config,
+        store=make_google_store(fake, config.workbook),
+        sender=OutboxSender(Path(config.mail.outbox_dir)),
+        composer=build_composer(config),
+        clock=fake.clock.now,
+    )
+    report = runner.run("run")
+    assert report.ok, report.result_text()
+    assert report.erased_cells == 200 * 4  # the oldest 200 pairings: both names and emails
+    assert (fake.reads, fake.writes) == promised["run"]

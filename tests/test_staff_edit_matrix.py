@@ -2,12 +2,13 @@
 
 Edits: sort, insert a row above, delete a row, set a Status to Rejected,
 insert a column, delete a column. Each is injected once, between two
-requests of an ``intro`` run and of a complete ``run`` (propose, status,
-intro, digest) (after request *i*, so before request *i + 1*,
-for every *i* including before the first), over the Sheets fake (the run
-under a service account, so it takes its write lock; an edit the lock
-refuses is not made) and over ``.xlsx`` (where the requests are the file's
-loads and saves). For each case:
+requests (after request *i*, so before request *i + 1*, for every *i*
+including before the first) of an ``intro`` run and of a complete ``run``
+(propose, status, intro, digest, with an overdue pairing to remind and a
+mentee to propose), over the Sheets fake (the run under a service account,
+so it takes its write lock; an edit the lock refuses is not made) and over
+``.xlsx`` (where the requests are the file's loads and saves): 138 cases on
+Sheets, 90 on ``.xlsx``. For each case:
 
 - no cell lands on a row other than the one with its Pairing ID (each row's
   mentee is still its own, and its intro message is its own);
@@ -46,7 +47,7 @@ from tests.fakes.sheets_api import (
     StaffEditRefused,
     make_google_store,
 )
-from tests.workbooks import make_config, mentor, read_xlsx_tab, tab_rows, write_xlsx
+from tests.workbooks import make_config, mentee, mentor, read_xlsx_tab, tab_rows, write_xlsx
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 APPROVED = 4
@@ -74,6 +75,32 @@ def pairing(n: int) -> dict[str, str]:
 
 PAIRINGS_ROWS = [pairing(n) for n in range(1, APPROVED + 1)]
 MENTORS_ROWS = [mentor("Ada", "ada@example.org", "python", 9)]
+# For a complete ``run``: an overdue pairing whose mentor gets a reminder, and a
+# mentee to propose.
+OVERDUE = "P-0005"
+OLD_INTRO = "<old-intro@example.org>"
+RUN_PAIRINGS_ROWS = [
+    *PAIRINGS_ROWS,
+    {
+        **pairing(5),
+        "Status": "Awaiting contact",
+        "Mentor": "Bo",
+        "Mentor email": "bo@example.org",
+        "Intro sent on": "2026-10-19 09:00",
+        "Intro message ID": OLD_INTRO,
+    },
+]
+RUN_MENTORS_ROWS = [*MENTORS_ROWS, mentor("Bo", "bo@example.org", "rust", 1)]
+RUN_MENTEES_ROWS = [mentee("Cy", "cy@example.net", "Community", "python")]
+
+
+def workbook_rows(command: str) -> tuple[list[dict[str, str]], ...]:
+    """Mentors, Mentees and Pairings for ``command``."""
+    if command == "run":
+        return RUN_MENTORS_ROWS, RUN_MENTEES_ROWS, RUN_PAIRINGS_ROWS
+    return MENTORS_ROWS, [], PAIRINGS_ROWS
+
+
 REJECTED = "P-0003"
 DELETED = "P-0002"
 
@@ -88,10 +115,14 @@ class Outbox(OutboxSender):
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self.sent: dict[str, str] = {}  # To -> Message-ID
+        self.reminders = 0  # to the overdue pairing's mentor
 
     def send(self, message: EmailMessage, *, key: str) -> str:
         message_id = super().send(message, key=key)
         recipients = f"{message['To'] or ''},{message['Cc'] or ''}"
+        if "bo@example.org" in str(message["To"] or ""):  # the overdue pairing's reminder
+            self.reminders += 1
+            return message_id
         for address in re.findall(r"mentee\d+@example\.net", recipients):
             self.sent[address] = message_id  # the intro, by its mentee
         return message_id
@@ -107,6 +138,7 @@ class Case:
     rejected_status: str = ""  # the rejected row's Status when staff rejected it
     refused: bool = False  # refused by the run's write lock (Google Sheets)
     rows: list[dict[str, str]] = field(default_factory=list)
+    command: str = "intro"
 
 
 # --- the edits, on each backend -------------------------------------------------------------
@@ -172,10 +204,11 @@ def google_run(
 ) -> tuple[RunReport | None, Outbox, int]:
     fake = FakeSheets()
     fake.clock.moment = MONDAY
+    mentors, mentees, pairings = workbook_rows(command)
     for tab, rows in (
-        (MENTORS, tab_rows(MENTORS, MENTORS_ROWS)),
-        (MENTEES, tab_rows(MENTEES, [])),
-        (PAIRINGS, tab_rows(PAIRINGS, PAIRINGS_ROWS)),
+        (MENTORS, tab_rows(MENTORS, mentors)),
+        (MENTEES, tab_rows(MENTEES, mentees)),
+        (PAIRINGS, tab_rows(PAIRINGS, pairings)),
         (PROBLEMS, tab_rows(PROBLEMS, [])),
         (RUNS, tab_rows(RUNS, [])),
     ):
@@ -218,7 +251,9 @@ def _relocation(request: RecordedRequest) -> bool:
 
 
 def _no_pairing_id_written(seen: list[RecordedRequest]) -> None:
-    """Only the first write's new rows may set a Pairing ID: here there are none."""
+    """Only a new row (the proposal of a ``run``) may set a Pairing ID: never an existing one."""
+    existing = {r["Pairing ID"] for r in RUN_PAIRINGS_ROWS} | {"P-0900"}
+    written: set[str] = set()
     for request in seen:
         body: Any = request.body or {}
         for item in body.get("data") or []:  # writes by data filter: column A stays null
@@ -226,16 +261,21 @@ def _no_pairing_id_written(seen: list[RecordedRequest]) -> None:
         for sub in body.get("requests") or []:
             update = sub.get("updateCells")
             if update and "start" in update and update["start"].get("columnIndex", 0) == 0:
-                rows = update.get("rows") or []
-                assert not any((r.get("values") or [{}])[0].get("userEnteredValue") for r in rows)
+                for row in update.get("rows") or []:
+                    value = (row.get("values") or [{}])[0].get("userEnteredValue") or {}
+                    if value:
+                        written.add(str(value.get("stringValue", value)))
+    assert not written & existing, "an existing Pairing ID was written"
+    assert len(written) <= 1, f"more new Pairing IDs than proposals: {written}"
 
 
 def xlsx_run(
-    tmp_path: Path, case: Case | None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, case: Case | None, monkeypatch: pytest.MonkeyPatch, command: str = "intro"
 ) -> tuple[RunReport | None, Outbox, int]:
     config = make_config(tmp_path, mail={"flush_every": 2})
     path = Path(config.workbook.path)
-    write_xlsx(path, config, mentors=MENTORS_ROWS, pairings=PAIRINGS_ROWS)
+    mentors, mentees, pairings = workbook_rows(command)
+    write_xlsx(path, config, mentors=mentors, mentees=mentees, pairings=pairings)
     count = saves = 0
 
     def between() -> None:
@@ -265,7 +305,7 @@ def xlsx_run(
     if case is not None and case.at == 0:
         case.done = True
         xlsx_edit(path, case, marked=False)
-    report = _run(config, XlsxStore(path, config.workbook), outbox, lambda: MONDAY)
+    report = _run(config, XlsxStore(path, config.workbook), outbox, lambda: MONDAY, command)
     if case is not None:
         case.rows = read_xlsx_tab(path, PAIRINGS)
     return report, outbox, count
@@ -291,14 +331,22 @@ def _run(
 
 
 def check(case: Case, report: RunReport | None, outbox: Outbox) -> None:
+    _mentors, _mentees, before = workbook_rows(case.command)
     if report is None:  # stopped at its read (a required column gone): nothing done
-        assert not outbox.sent
-        assert [r.get("Status") for r in case.rows if r.get("Pairing ID")] == ["Approved"] * 4
+        assert not outbox.sent and not outbox.reminders
+        assert [r.get("Status") for r in case.rows if r.get("Pairing ID")] == [
+            r["Status"] for r in before
+        ]
         return
     edit = "none" if case.refused else case.edit  # a refused edit was not made
     rows = [r for r in case.rows if r.get("Pairing ID")]
+    proposals = [r for r in rows if r.get("Mentee email") == "cy@example.net"]
+    if case.command == "run" and not report.error:  # proposed once, on a row of its own
+        assert [(r.get("Mentee"), r.get("Status")) for r in proposals] == [("Cy", "Proposed")]
+    assert len(proposals) <= 1, "proposed twice"
+    rows = [r for r in rows if r not in proposals]
     ids = [r["Pairing ID"] for r in rows]
-    expected = {f"P-{n:04d}" for n in range(1, APPROVED + 1)}
+    expected = {r["Pairing ID"] for r in before}
     if edit == "insert-row":
         expected.add("P-0900")
     if edit == "delete-row":
@@ -314,6 +362,9 @@ def check(case: Case, report: RunReport | None, outbox: Outbox) -> None:
         email = f"mentee{n}@example.net"
         assert row.get("Mentee") == f"Mentee {n}", f"{pid}: another row's cells"
         assert row.get("Mentee email") == email
+        if pid == OVERDUE:
+            check_reminder(row, report, outbox)
+            continue
         message_id = row.get("Intro message ID", "")
         if message_id:  # recorded: on its own row, and it was sent
             assert outbox.sent.get(email) == message_id, f"{pid}: another row's intro"
@@ -337,6 +388,16 @@ def check(case: Case, report: RunReport | None, outbox: Outbox) -> None:
         assert report.error or DELETED in problems or DELETED in shown
 
 
+def check_reminder(row: dict[str, str], report: RunReport, outbox: Outbox) -> None:
+    """The overdue pairing: its ledger its own, its reminder never sent unrecorded or twice."""
+    assert row.get("Intro message ID") == OLD_INTRO, f"{OVERDUE}: another row's intro"
+    assert row.get("Mentor email") == "bo@example.org"
+    recorded = int(row.get("Reminders sent") or 0)
+    assert outbox.reminders <= 1, "a reminder sent twice"
+    if outbox.reminders > recorded:  # sent, but its record did not land on its row
+        assert report.error or OVERDUE in {p.value for p in report.problems}
+
+
 @pytest.mark.parametrize("command", ["intro", "run"])
 @pytest.mark.parametrize("edit", EDITS)
 def test_every_staff_edit_between_any_two_requests_over_sheets(
@@ -345,7 +406,7 @@ def test_every_staff_edit_between_any_two_requests_over_sheets(
     _report, _outbox, requests_ = google_run(tmp_path / "base", None, command)
     failures, refused = [], 0
     for at in range(requests_ + 1):
-        case = Case(edit, at)
+        case = Case(edit, at, command=command)
         report, outbox, _n = google_run(tmp_path / f"{edit}-{at}", case, command)
         refused += case.refused
         try:
@@ -359,16 +420,17 @@ def test_every_staff_edit_between_any_two_requests_over_sheets(
     assert 0 < refused < requests_ - 2
 
 
+@pytest.mark.parametrize("command", ["intro", "run"])
 @pytest.mark.parametrize("edit", EDITS)
 def test_every_staff_edit_between_any_two_loads_or_saves_of_xlsx(
-    tmp_path: Path, edit: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, edit: str, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    _report, _outbox, operations = xlsx_run(tmp_path / "base", None, monkeypatch)
+    _report, _outbox, operations = xlsx_run(tmp_path / "base", None, monkeypatch, command)
     failures = []
     for at in range(operations + 1):
         monkeypatch.undo()
-        case = Case(edit, at)
-        report, outbox, _n = xlsx_run(tmp_path / f"{edit}-{at}", case, monkeypatch)
+        case = Case(edit, at, command=command)
+        report, outbox, _n = xlsx_run(tmp_path / f"{edit}-{at}", case, monkeypatch, command)
         try:
             check(case, report, outbox)
         except AssertionError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from mentorsheet.app.wiring import (
@@ -14,6 +15,8 @@ from mentorsheet.app.wiring import (
 )
 from mentorsheet.config import Config
 from mentorsheet.core.parsing import parse_workbook
+from mentorsheet.core.schema import PAIRINGS, PC
+from mentorsheet.core.slack_ledger import missing_slack_columns
 from mentorsheet.errors import MentorsheetError
 
 __all__ = ["Check", "run_doctor"]
@@ -52,7 +55,33 @@ def _workbook_checks(config: Config, now: datetime) -> list[Check]:
             "(a run lists them on the Problems tab)",
         )
     )
+    ledger = _ledger_check(config, programme.pairing_columns, missing_slack_columns(raw, config))
+    if ledger is not None:
+        checks.append(ledger)
     return checks
+
+
+def _ledger_check(
+    config: Config, columns: Collection[str], slack_missing: Sequence[str]
+) -> Check | None:
+    """A warning for each optional ledger column a feature needs and the Pairings tab lacks."""
+    missing: list[str] = []
+    if PC.CLOSING_EMAIL not in columns:
+        what = "closing emails and re-pair notes" if config.mail.closing_email else "re-pair notes"
+        missing.append(f"{PC.CLOSING_EMAIL} (the ledger of {what}: none is sent without it)")
+    if PC.REPLACES not in columns:
+        missing.append(f"{PC.REPLACES} (which pairing a re-pair's new proposal replaces)")
+    if config.slack.enabled and slack_missing:
+        missing.append(f"{', '.join(slack_missing)} (Slack's ledger: runs stop without them)")
+    if not missing:
+        return None
+    title = config.workbook.tab_title(PAIRINGS)
+    return Check(
+        "ledger columns",
+        True,
+        f"the {title} tab has no {'; no '.join(missing)}. Run `mentorsheet init` to add them.",
+        warning=True,
+    )
 
 
 def _templates_check(config: Config) -> Check:

@@ -42,6 +42,7 @@ from mentorsheet.app.deliver import (
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.effects import Moment, Queued, local_stamp
+from mentorsheet.core.erasure import Erasure
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import EMAIL, SLACK, Kind, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
@@ -57,7 +58,9 @@ from mentorsheet.core.plan import (
 )
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.report import ProgrammeReport, programme_report, report_rows
+from mentorsheet.core.retention import plan_retention
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
+from mentorsheet.core.sheet_links import SheetLinks
 from mentorsheet.core.slack_ledger import missing_slack_columns, plan_slack_digest, slack_problems
 from mentorsheet.errors import InvalidFieldError, MentorsheetError, UsageError
 
@@ -86,6 +89,7 @@ class RunReport:
     stats: RequestStats = field(default_factory=RequestStats)
     error: str = ""
     pairings_after: tuple[Pairing, ...] = ()
+    erased_cells: int = 0  # by retention (workbook.retention_months)
 
     @property
     def intros_sent(self) -> int:
@@ -153,6 +157,7 @@ class _Run:
     programme: Programme = field(default_factory=Programme)
     programme_report: ProgrammeReport | None = None
     parsed_problems: tuple[Problem, ...] = ()
+    links: SheetLinks = field(default_factory=SheetLinks)  # where the digest's rows are
     plan: RunPlan | None = None
     dry_previews: list[Preview] = field(default_factory=list)  # the queue's, in a dry run
     dry_digest: Preview | None = None
@@ -161,6 +166,8 @@ class _Run:
     digest: DigestPlan | None = None
     digest_log: DeliveryLog = field(default_factory=DeliveryLog)
     error: str = ""
+    retention: Erasure = field(default_factory=Erasure)  # erased in the finish
+    retained_pairings: tuple[str, ...] = ()  # their Pairing IDs
 
     def skipped(self) -> list[tuple[str, str]]:
         return [*self.log.marks_skipped.items(), *self.log.results_skipped]
@@ -231,6 +238,7 @@ class _Run:
             skipped_writes=[f"{pid}: {reason}" for pid, reason in self.skipped()],
             error=self.error,
             pairings_after=self.pairings_after,
+            erased_cells=self.retention.count,
         )
 
 
@@ -268,7 +276,8 @@ class Runner:
             for channel in self._by_name.values():
                 channel.check()
         with self.store.session(holder_name(started), dry_run=dry_run) as session:
-            raw = session.read()
+            months = self.config.workbook.retention_months if command == "run" else 0
+            raw = session.read(every_tab=months > 0)  # retention may erase on any tab
             calendar = BusinessCalendar.from_config(self.config.schedule)
             today = calendar.local_date(started)
             programme = parse_workbook(raw, self.config, today=today)
@@ -279,6 +288,10 @@ class Runner:
                 self.config.workbook.tab_title(PAIRINGS),
                 programme=programme,
                 parsed_problems=programme.problems,
+                links=SheetLinks.of(raw),
+            )
+            run.retention, run.retained_pairings = plan_retention(
+                raw, programme, today=today, months=months, aliases=self.config.workbook.headers
             )
             try:
                 self._check_slack_columns(raw)
@@ -366,6 +379,8 @@ class Runner:
             problems=run.problems(),
             markers=programme.markers,
             returning=returning_soon(programme.mentors, programme.mentees, run.at.today),
+            erased_pairings=run.retained_pairings,
+            links=run.links,
         )
         items = []
         queued = run.digest.queued
@@ -402,6 +417,7 @@ class Runner:
             delivery.run(Batch(items=items))
 
     def _finish(self, session: WorkbookSession, run: _Run, report: RunReport) -> None:
+        retention = run.retention
         finished = report.finished or self.clock()
         zone = self.config.schedule.zone
         run_row: dict[str, str] = {
@@ -413,10 +429,16 @@ class Runner:
             RunColumn.INTROS_SENT: str(report.intros_sent),
             RunColumn.OVERDUE: str(report.overdue),
             RunColumn.PROBLEMS: str(len(report.problems)),
-            RunColumn.RESULT: report.result_text(),
+            RunColumn.RESULT: report.result_text()
+            + (f"; {retention.count} cell(s) erased (retention)" if retention.count else ""),
             RunColumn.DIGEST: report.digest_note,
         }
-        session.finish(report.problems, run_row, report=report_rows(self._report(run)))
+        session.finish(
+            report.problems,
+            run_row,
+            erase=run.retention.cells,
+            report=report_rows(self._report(run)),
+        )
 
     def _report(self, run: _Run) -> ProgrammeReport:
         """The programme report, from the pairings as this run leaves them (once a run)."""

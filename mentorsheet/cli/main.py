@@ -215,6 +215,43 @@ def login(
 
 
 @main.command()
+@click.argument("email")
+@click.option("--dry-run", is_flag=True, help="Say what would be erased; change nothing.")
+@_common
+def forget(
+    email: str,
+    dry_run: bool,
+    config_path: str | None,
+    spreadsheet: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Erase a person (by EMAIL) from every tab: their cells become "erased DATE"; pairing IDs
+    and statuses stay, so nothing is sent or proposed again. Exits 1 if nothing holds EMAIL."""
+    from mentorsheet.app.forget import forget as forget_person
+    from mentorsheet.app.wiring import build_store
+
+    ctx = _context(config_path, spreadsheet, verbose, quiet)
+    try:
+        config = ctx.config()
+        report = forget_person(config, build_store(config), email, clock=_utc_now, dry_run=dry_run)
+    except MentorsheetError as exc:
+        ctx.fail(exc)
+    if ctx.verbosity >= 0:
+        verb = "would erase" if dry_run else "erased"
+        for change in report.changes:
+            row = f" row {change.row}" if change.row is not None else ""
+            ctx.console.print(f"- {change.tab}{row}, {change.column}: {verb}", highlight=False)
+        ctx.console.print(
+            f"{'Dry run: ' if dry_run else ''}{report.count} cell(s) of {report.email} "
+            + ("would be erased" if dry_run else "erased")
+            + ("; nothing was changed." if dry_run else "; the Runs tab records the count."),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@main.command()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),

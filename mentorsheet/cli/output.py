@@ -20,6 +20,7 @@ from mentorsheet.core.digest import (
     render_markdown,
     render_text,
 )
+from mentorsheet.core.sheet_links import Place
 
 
 class TerminalProgress:
@@ -209,11 +210,27 @@ def render_rich(summary: DigestSummary) -> RenderableType:
     for section in digest_sections(summary):
         if not section.rows:
             continue
-        table = Table(title=f"{section.title} ({len(section.rows)})", title_justify="left")
-        for header in section.headers:
+        table = Table(
+            title=f"{section.title} ({len(section.items)})",
+            title_justify="left",
+            caption=section.note or None,
+            caption_justify="left",
+        )
+        where = any(item.place is not None for item in section.items)
+        for header in (*section.headers, *(["In the workbook"] if where else [])):
             table.add_column(header, overflow="fold")
-        for row in section.rows:
+        for item in section.items:
             # Text(...) so that square brackets in workbook text are not read as markup.
-            table.add_row(*(Text(cell) for cell in row))
+            cells = [Text(str(cell)) for cell in item.cells]
+            if where:
+                cells.append(_place_text(item.place))
+            table.add_row(*cells)
         parts.append(table)
     return Group(*parts)
+
+
+def _place_text(place: Place | None) -> Text:
+    """Where an item is; a Google Sheet's row is a link where the terminal shows links."""
+    if place is None:
+        return Text("")
+    return Text(str(place), style=f"link {place.url}" if place.url else "")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from mentorsheet.core.endings import to_check
@@ -28,7 +28,8 @@ from mentorsheet.core.model import (
     Unpaired,
 )
 from mentorsheet.core.pauses import pause_text
-from mentorsheet.core.schema import PC, MenteeColumn, ProblemColumn, Status
+from mentorsheet.core.schema import MENTEES, PAIRINGS, PC, MenteeColumn, ProblemColumn, Status
+from mentorsheet.core.sheet_links import GOOGLE_SHEETS, Place, SheetLinks
 from mentorsheet.core.statuses import WAITING_FOR_CONTACT
 
 EXHAUSTED_NOTE = (
@@ -42,6 +43,20 @@ CHECK_CLOSING_NOTE = (
     "check the Sent folder, then write in Closing email the date it went, "
     "or due when Ended to send it again"
 )
+# What to do about each section, said once above its table.
+APPROVAL_NOTE = (
+    "Read each proposal: set its Status to Approved to send the introduction, or to Rejected."
+)
+OVERDUE_NOTE = (
+    "The mentor has not been in touch since the intro. Reminders go to them on their own; "
+    f"once they have met, fill in {PC.CONTACT_MADE_ON}."
+)
+UNPAIRED_NOTE = "No mentor had a place that fits: the reason says what would help."
+SKILL_GAP_NOTE = "Recruit mentors with these skills, or ask mentors who have them for more places."
+PROBLEMS_NOTE = (
+    "Fix each cell named here (the Problems tab lists them too); the next run reads it again."
+)
+RETURNING_NOTE = "For news: from that day they are paired and reminded again."
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class DigestSummary:
     problems: tuple[Problem, ...]
     check_closing: tuple[Pairing, ...] = ()  # closing messages that may have gone
     returning: tuple[Returning, ...] = ()  # back from a pause within the week: for news only
+    erased_pairings: tuple[str, ...] = ()  # Pairing IDs erased by retention: for news only
+    links: SheetLinks = field(default_factory=SheetLinks)  # where the rows are, to link to them
 
     def needs_action(self) -> bool:
         """False when there is nothing for a person to act on (a pause ending is news, not work)."""
@@ -79,6 +96,8 @@ def build_digest(
     match: MatchResult,
     problems: Sequence[Problem],
     returning: Sequence[Returning] = (),
+    erased_pairings: Sequence[str] = (),
+    links: SheetLinks | None = None,
 ) -> DigestSummary:
     """Summarise what needs staff, from the pairings as they are after this run.
 
@@ -113,6 +132,8 @@ def build_digest(
         problems=tuple(problems),
         check_closing=to_check(pairings),
         returning=tuple(returning),
+        erased_pairings=tuple(erased_pairings),
+        links=links if links is not None else SheetLinks(),
     )
 
 
@@ -192,113 +213,207 @@ def _gap_line(gap: SkillGap) -> str:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A cell naming someone: shown as ``Name <email>``; an HTML email links the address."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return _person(self.name, self.email)
+
+
+Cell = str | Person
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row of a section: its cells (one per header), the same as a line, where it is."""
+
+    cells: tuple[Cell, ...]
+    line: str  # the item as one sentence, for the plain text
+    place: Place | None = None  # its row in the workbook, when it has one
+
+
+@dataclass(frozen=True)
 class Section:
-    """One part of the digest: table columns and rows, and the same items as lines."""
+    """One part of the digest, as data every renderer shows (text, HTML, Markdown, terminal)."""
 
     title: str
     short: str  # for the counts line
+    note: str  # what to do about the items, once for the section
     headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    lines: tuple[str, ...]
+    items: tuple[Item, ...]
+    # Where items are shown one by one (the HTML email): the cell heading each, and
+    # the columns its place in the workbook already says (left out there).
+    lead: int = 0
+    said_by_place: frozenset[str] = frozenset()
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        """The cells of each item as text."""
+        return tuple(tuple(str(cell) for cell in item.cells) for item in self.items)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(item.line for item in self.items)
+
+
+def _section(
+    title: str,
+    short: str,
+    note: str,
+    headers: Sequence[str],
+    items: Iterable[Item],
+    *,
+    lead: str = "",
+    said_by_place: Iterable[str] = (),
+) -> Section:
+    headers = tuple(headers)
+    at = headers.index(lead) if lead else 0
+    return Section(title, short, note, headers, tuple(items), at, frozenset(said_by_place))
+
+
+def _on_pairings(summary: DigestSummary, pairing: Pairing) -> Place | None:
+    place = summary.links.place(summary.links.title(PAIRINGS), pairing.row or None)
+    if place is None or pairing.row:
+        return place
+    # A row this run has just added has no row number yet: the tab, then.
+    return dataclasses.replace(place, new=True)
+
+
+def _sentence(note: str) -> str:
+    """A note written to follow a colon, as a sentence of its own."""
+    return note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")
+
+
+def _mentor(pairing: Pairing) -> Person:
+    return Person(pairing.mentor_name, pairing.mentor_email)
+
+
+def _mentee(pairing: Pairing) -> Person:
+    return Person(pairing.mentee_name, pairing.mentee_email)
+
+
+def _days_since(day: date, since: date | None) -> str:
+    if since is None:
+        return ""
+    days = (day - since).days
+    return "new today" if days <= 0 else _plural(days, "day")
 
 
 def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
     """Every section, in a fixed order (the order of the issue that asked for them).
 
-    A table column showing a workbook column is headed by that column's name.
+    A new section is one more entry here: its title, the words of the counts
+    line, what to do, its headers, and an :class:`Item` per row. A table
+    column showing a workbook column is headed by that column's name.
     """
+    day = summary.day
     return (
-        Section(
+        _section(
             "Waiting for approval",
             "waiting for approval",
-            ("Pairing", PC.MENTEE, PC.MENTOR, PC.ROUTE, PC.SCORE, PC.WHY),
-            tuple(
-                (
-                    p.pairing_id,
-                    _person(p.mentee_name, p.mentee_email),
-                    _person(p.mentor_name, p.mentor_email),
-                    "" if p.route is None else str(p.route),
-                    _score(p),
-                    p.why,
+            APPROVAL_NOTE,
+            ("Pairing", PC.MENTEE, PC.MENTOR, PC.ROUTE, PC.SCORE, PC.WHY, "Waiting"),
+            (
+                Item(
+                    (
+                        p.pairing_id,
+                        _mentee(p),
+                        _mentor(p),
+                        "" if p.route is None else str(p.route),
+                        _score(p),
+                        p.why,
+                        _days_since(day, p.proposed_on),
+                    ),
+                    f"{p.pairing_id}: {_mentee(p)} with {_mentor(p)}"
+                    + (f" ({p.why})" if p.why else ""),
+                    _on_pairings(summary, p),
                 )
                 for p in summary.waiting_approval
             ),
-            tuple(
-                f"{p.pairing_id}: {_person(p.mentee_name, p.mentee_email)} with "
-                f"{_person(p.mentor_name, p.mentor_email)}" + (f" ({p.why})" if p.why else "")
-                for p in summary.waiting_approval
-            ),
         ),
-        Section(
+        _section(
             "Overdue: no contact yet",
             "overdue",
+            OVERDUE_NOTE,
             ("Pairing", PC.MENTOR, PC.MENTEE, "Waited", PC.REMINDERS_SENT, "Note"),
-            tuple(
-                (
-                    item.pairing.pairing_id,
-                    _person(item.pairing.mentor_name, item.pairing.mentor_email),
-                    _person(item.pairing.mentee_name, item.pairing.mentee_email),
-                    _plural(item.business_days_waited, "business day"),
-                    str(item.reminders_sent),
-                    _overdue_cell(item),
+            (
+                Item(
+                    (
+                        item.pairing.pairing_id,
+                        _mentor(item.pairing),
+                        _mentee(item.pairing),
+                        _plural(item.business_days_waited, "business day"),
+                        str(item.reminders_sent),
+                        _overdue_cell(item),
+                    ),
+                    f"{item.pairing.pairing_id}: {_mentor(item.pairing)} has not "
+                    f"contacted {_mentee(item.pairing)}: {_overdue_note(item)}",
+                    _on_pairings(summary, item.pairing),
                 )
                 for item in summary.overdue
             ),
-            tuple(
-                f"{item.pairing.pairing_id}: "
-                f"{_person(item.pairing.mentor_name, item.pairing.mentor_email)} has not "
-                f"contacted {_person(item.pairing.mentee_name, item.pairing.mentee_email)}: "
-                f"{_overdue_note(item)}"
-                for item in summary.overdue
-            ),
         ),
-        Section(
+        _section(
             "Check intro",
             "check intro",
-            ("Pairing", PC.MENTOR, PC.MENTEE, "What to do"),
-            tuple(
-                (
-                    p.pairing_id,
-                    _person(p.mentor_name, p.mentor_email),
-                    _person(p.mentee_name, p.mentee_email),
-                    CHECK_INTRO_NOTE,
+            _sentence(CHECK_INTRO_NOTE),
+            ("Pairing", PC.MENTOR, PC.MENTEE),
+            (
+                Item(
+                    (p.pairing_id, _mentor(p), _mentee(p)),
+                    f"{p.pairing_id}: {_mentor(p)} and {_mentee(p)}: {CHECK_INTRO_NOTE}",
+                    _on_pairings(summary, p),
                 )
                 for p in summary.check_intro
             ),
-            tuple(
-                f"{p.pairing_id}: {_person(p.mentor_name, p.mentor_email)} and "
-                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_INTRO_NOTE}"
-                for p in summary.check_intro
-            ),
         ),
-        Section(
+        _section(
             "Unpaired mentees",
             "unpaired mentees",
-            ("Mentee", MenteeColumn.ROUTE, "Reason"),
-            tuple(
-                (_person(u.mentee.name, u.mentee.email), str(u.mentee.route), u.reason)
-                for u in summary.unpaired
-            ),
-            tuple(
-                f"{_person(u.mentee.name, u.mentee.email)} ({u.mentee.route}): {u.reason}"
+            UNPAIRED_NOTE,
+            ("Mentee", MenteeColumn.ROUTE, "Waiting", "Reason"),
+            (
+                Item(
+                    (
+                        Person(u.mentee.name, u.mentee.email),
+                        str(u.mentee.route),
+                        _days_since(day, u.mentee.requested_on),
+                        u.reason,
+                    ),
+                    f"{_person(u.mentee.name, u.mentee.email)} ({u.mentee.route}): {u.reason}",
+                    summary.links.place(summary.links.title(MENTEES), u.mentee.row),
+                )
                 for u in summary.unpaired
             ),
         ),
-        Section(
+        _section(
             "Skill gaps",
             "skill gaps",
+            SKILL_GAP_NOTE,
             ("Skill", "Wanted by", "Free mentor places"),
-            tuple((g.skill, str(g.wanted_by), str(g.free_places)) for g in summary.skill_gaps),
-            tuple(_gap_line(g) for g in summary.skill_gaps),
+            (
+                Item((g.skill, str(g.wanted_by), str(g.free_places)), _gap_line(g))
+                for g in summary.skill_gaps
+            ),
         ),
-        Section(
+        _section(
             "Workbook problems",
             "workbook problems",
+            PROBLEMS_NOTE,
             tuple(ProblemColumn),
-            tuple(
-                (p.tab, _row_text(p.row), p.column, p.value, p.problem) for p in summary.problems
+            (
+                Item(
+                    (p.tab, _row_text(p.row), p.column, p.value, p.problem),
+                    _problem_line(p),
+                    summary.links.place(p.tab, p.row),
+                )
+                for p in summary.problems
             ),
-            tuple(_problem_line(p) for p in summary.problems),
+            lead=ProblemColumn.PROBLEM,
+            said_by_place=(ProblemColumn.TAB, ProblemColumn.ROW),
         ),
         *_ending_sections(summary),
     )
@@ -307,41 +422,62 @@ def digest_sections(summary: DigestSummary) -> tuple[Section, ...]:
 def _ending_sections(summary: DigestSummary) -> tuple[Section, ...]:
     """Closing messages to check, and who is back from a pause this week."""
     return (
-        Section(
+        _section(
             "Closing emails to check",
             "closing emails to check",
-            ("Pairing", PC.STATUS, PC.MENTOR, PC.MENTEE, "What to do"),
-            tuple(
-                (
-                    p.pairing_id,
-                    str(p.status),
-                    _person(p.mentor_name, p.mentor_email),
-                    _person(p.mentee_name, p.mentee_email),
-                    CHECK_CLOSING_NOTE,
+            _sentence(CHECK_CLOSING_NOTE),
+            ("Pairing", PC.STATUS, PC.MENTOR, PC.MENTEE),
+            (
+                Item(
+                    (
+                        p.pairing_id,
+                        str(p.status),
+                        Person(p.mentor_name, p.mentor_email),
+                        Person(p.mentee_name, p.mentee_email),
+                    ),
+                    f"{p.pairing_id} ({p.status}): {_person(p.mentor_name, p.mentor_email)} and "
+                    f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_CLOSING_NOTE}",
+                    _on_pairings(summary, p),
                 )
                 for p in summary.check_closing
             ),
-            tuple(
-                f"{p.pairing_id} ({p.status}): {_person(p.mentor_name, p.mentor_email)} and "
-                f"{_person(p.mentee_name, p.mentee_email)}: {CHECK_CLOSING_NOTE}"
-                for p in summary.check_closing
-            ),
         ),
-        Section(
+        _section(
             "Back from a pause this week",
             "back from a pause",
+            RETURNING_NOTE,
             ("Who", "Name", "Email", "Back on"),
-            tuple((r.role, r.name, r.email, long_day(r.back_on)) for r in summary.returning),
-            tuple(
-                f"{_person(r.name, r.email)} ({r.role}): back on {long_day(r.back_on)}"
+            (
+                Item(
+                    (r.role, r.name, Person("", r.email), long_day(r.back_on)),
+                    f"{_person(r.name, r.email)} ({r.role}): back on {long_day(r.back_on)}",
+                )
                 for r in summary.returning
             ),
+        ),
+        _section(
+            "Erased by retention",
+            "erased by retention",
+            _sentence(RETENTION_NOTE),
+            ("Pairing",),
+            (Item((pid,), f"{pid}: {RETENTION_NOTE}") for pid in summary.erased_pairings),
         ),
     )
 
 
+RETENTION_NOTE = (
+    "ended more than workbook.retention_months ago: its people's names, emails and notes "
+    "were erased (its Pairing ID and Status kept)"
+)
+
+
 def _counts_line(sections: Sequence[Section]) -> str:
     return ", ".join(f"{section.short} {len(section.rows)}" for section in sections)
+
+
+def counts(sections: Sequence[Section]) -> tuple[tuple[str, int], ...]:
+    """The title and item count of each non-empty section, for a summary line."""
+    return tuple((section.title, len(section.items)) for section in sections if section.items)
 
 
 def _single_line(text: str) -> str:
@@ -390,11 +526,34 @@ def render_markdown(summary: DigestSummary) -> str:
     for section in sections:
         if not section.rows:
             continue
-        lines.append(f"### {section.title} ({len(section.rows)})")
-        lines.append("")
-        lines.append("| " + " | ".join(section.headers) + " |")
-        lines.append("|" + "|".join(" --- " for _ in section.headers) + "|")
-        for row in section.rows:
-            lines.append("| " + " | ".join(markdown_cell(cell) for cell in row) + " |")
+        lines += [f"### {section.title} ({len(section.rows)})", ""]
+        if section.note:
+            lines += [markdown_cell(section.note), ""]
+        lines += _markdown_table(section)
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _markdown_table(section: Section) -> list[str]:
+    """One table row per item, and a column linking each to its row in a Google Sheet."""
+    where = any(item.place is not None and item.place.url for item in section.items)
+    headers = [*section.headers, *(["In the workbook"] if where else [])]
+    lines = [
+        "| " + " | ".join(markdown_cell(header) for header in headers) + " |",
+        "|" + "|".join(" --- " for _ in headers) + "|",
+    ]
+    for item in section.items:
+        cells = [markdown_cell(str(cell)) for cell in item.cells]
+        if where:
+            cells.append(_markdown_place(item.place))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _markdown_place(place: Place | None) -> str:
+    if place is None:
+        return ""
+    if place.url.startswith(GOOGLE_SHEETS):
+        # The link is built from ids alone (no text of the workbook's): only its text is escaped.
+        return f"[{markdown_cell(str(place))}]({place.url})"
+    return markdown_cell(str(place))

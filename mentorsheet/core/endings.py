@@ -30,7 +30,9 @@ way (introduced and not over: Awaiting contact, Contact overdue, In contact;
 row that ended before the upgrade was never armed, so it is never sent
 anything, however the column came to be there (``init``, or typed by hand);
 a pairing under way at the upgrade is armed by the first run and thanked when
-it ends. Arming needs no extra request: it rides in the run's first write.
+it ends. A pairing introduced since is armed by its intro's mark, so one that
+staff end before the next run (the day of its intro, say) is thanked too.
+Arming needs no extra request: it rides in the run's first write.
 
 The note to a re-paired mentor needs no arming (``Re-pair`` is new: no row
 can predate it): it goes for a ``Re-pair`` row whose cell is blank or armed.

@@ -44,6 +44,8 @@ from mentorsheet.core.effects import (
 )
 from mentorsheet.core.endings import (
     DUE,
+    Closing,
+    closing_state,
     closings_due,
     notes_due,
     replacements,
@@ -77,6 +79,7 @@ from mentorsheet.core.model import (
 from mentorsheet.core.pauses import paused_mentors
 from mentorsheet.core.report import ProgrammeReport
 from mentorsheet.core.schema import PAIRINGS, PC, Status
+from mentorsheet.core.sheet_links import SheetLinks
 
 Refuse = Callable[[OutgoingMessage], str | None]  # why a message cannot go, or None
 
@@ -255,6 +258,9 @@ class _Planner:
                     # Written straight with its mark: the mark precedes the send.
                     row.update(effect_cells(step.mark, queued, self.at))
                     pairing = effect_pairing(step.mark, pairing, queued, self.at)
+                    if self.arms_with_intro(pairing):
+                        row[PC.CLOSING_EMAIL] = DUE
+                        pairing = dataclasses.replace(pairing, closing_email=DUE)
                     pairing = self.also_intro(pairing, row)
             self.new_rows.append(row)
             self.pairings[pid] = pairing
@@ -273,7 +279,24 @@ class _Planner:
             queued = self.intro(pairing, step)
             if self.take(queued):
                 self.mark(queued)
+                if self.arms_with_intro(pairing):
+                    pid = pairing.pairing_id
+                    expect = self.as_read[pid].status.value
+                    self.ledger.add(CellUpdate(pid, {PC.CLOSING_EMAIL: DUE}, expect))
+                    self.pairings[pid] = dataclasses.replace(self.pairings[pid], closing_email=DUE)
                 self.also_intro(pairing)
+
+    def arms_with_intro(self, pairing: Pairing) -> bool:
+        """Whether the intro's mark also arms the closing email (core/endings).
+
+        Armed with the intro, not only by a later run's ``status`` step: a
+        pairing staff end before that run (the same day) is still thanked.
+        """
+        return (
+            self.config.mail.closing_email
+            and PC.CLOSING_EMAIL in self.columns
+            and closing_state(pairing.closing_email) is Closing.BLANK
+        )
 
     def reminders(self, due: Sequence[ReminderDue]) -> None:
         step = step_for(Kind.REMINDER, self.channel)
@@ -471,6 +494,8 @@ def plan_digest(
     markers: Mapping[str, str],
     channel: str = EMAIL,
     returning: Sequence[Returning] = (),
+    erased_pairings: Sequence[str] = (),
+    links: SheetLinks | None = None,
 ) -> DigestPlan:
     """The staff digest of the day, and whether it is due (at most once a day)."""
     summary = build_digest(
@@ -480,6 +505,8 @@ def plan_digest(
         match=match,
         problems=problems,
         returning=returning,
+        erased_pairings=erased_pairings,
+        links=links,
     )
     last = markers.get(DIGEST_MARKER)
     if not digest_due(day=at.today, last_digest_day=last, summary=summary):

@@ -20,6 +20,7 @@ class RawTab:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    sheet_id: int | None = None  # a Google Sheet's tab id (its ``gid``); None for an .xlsx
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,7 @@ class RawWorkbook:
     tabs: Mapping[str, RawTab]
     titles: tuple[str, ...]  # every tab title in the workbook, for error messages
     markers: Mapping[str, str] = field(default_factory=dict)
+    # The tabs mentorsheet does not know, by title: read only when every tab is asked for
+    # (``forget`` looks for a person on every tab).
+    others: Mapping[str, RawTab] = field(default_factory=dict)
+    spreadsheet_id: str = ""  # a Google Sheet's key, for links to its rows; "" for an .xlsx

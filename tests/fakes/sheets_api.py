@@ -1567,6 +1567,70 @@ class FakeSheets:
                 elif column < existing:
                     self._apply_cell(tab, row, column, {}, fields_)
 
+    def _req_findReplace(self, book: Book, request: Json) -> Json:
+        """Find and replace over a range, a sheet or every sheet, as Sheets documents it.
+
+        ``matchEntireCell`` compares the cell's whole shown text; without
+        ``matchCase`` letter case is ignored; ``searchByRegex`` takes a
+        (Java-style, here Python) pattern. Formula cells are skipped unless
+        ``includeFormulas``. The replaced cell holds the new text as a string.
+        """
+        find = request.get("find")
+        if not find:
+            raise bad_request("find must be set and non-empty.")
+        scopes = [key for key in ("range", "sheetId", "allSheets") if request.get(key) is not None]
+        if len(scopes) != 1:
+            raise bad_request("Exactly one of range, sheetId or allSheets must be set.")
+        boxes: list[tuple[Tab, int, int, int, int]] = []
+        if "range" in scopes:
+            boxes.append(self._grid_box(book, request["range"]))
+        elif "sheetId" in scopes:
+            tab = book.tab_by_id(request["sheetId"])
+            boxes.append((tab, 0, tab.row_count, 0, tab.column_count))
+        else:
+            boxes.extend((tab, 0, tab.row_count, 0, tab.column_count) for tab in book.tabs)
+        flags = 0 if request.get("matchCase") else re.IGNORECASE
+        pattern = find if request.get("searchByRegex") else re.escape(find)
+        if request.get("matchEntireCell"):
+            pattern = f"(?:{pattern})\\Z"
+        compiled = re.compile(pattern, flags)
+        replacement = str(request.get("replacement") or "")
+        if request.get("searchByRegex"):  # Java's $1 is Python's \\g<1>
+            java = re.sub(r"\$(\d+)", r"\\g<\1>", replacement)
+            substitute: Any = java
+        else:
+            substitute = lambda _match: replacement  # noqa: E731 -- literal text, no groups
+        values = occurrences = 0
+        rows: set[tuple[int, int]] = set()
+        sheets: set[int] = set()
+        for tab, row0, row1, column0, column1 in boxes:
+            for row in range(row0, min(row1, len(tab.rows))):
+                for column in range(column0, column1):
+                    cell = tab.rows[row].get(column)
+                    if cell.empty or ("formulaValue" in (cell.value or {})):
+                        continue  # includeFormulas: the fake does not run formulas
+                    text = cell.formatted()
+                    if request.get("matchEntireCell"):
+                        found = 1 if compiled.match(text) else 0
+                        new = replacement if found else text
+                    else:
+                        new, found = compiled.subn(substitute, text)
+                    if not found:
+                        continue
+                    tab.rows[row].put(column, replace(cell, value={"stringValue": new}))
+                    values += 1
+                    occurrences += found
+                    rows.add((tab.sheet_id, row))
+                    sheets.add(tab.sheet_id)
+        changed = {
+            "valuesChanged": values,
+            "occurrencesChanged": occurrences,
+            "rowsChanged": len(rows),
+            "sheetsChanged": len(sheets),
+            "formulasChanged": 0,
+        }
+        return {"findReplace": {key: value for key, value in changed.items() if value}}
+
     def _req_appendCells(self, book: Book, request: Json) -> None:
         if request.get("tableId"):
             raise bad_request("the fake does not implement tables")

@@ -41,6 +41,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawWorkbook
 from mentorsheet.core.schema import ReportCell
@@ -89,8 +90,13 @@ class RequestStats:
 
 
 class WorkbookSession(Protocol):
-    def read(self) -> RawWorkbook:
-        """Every tab in one go (one or two requests, whatever the row count)."""
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
+        """Every tab in one go (one or two requests, whatever the row count).
+
+        The tabs mentorsheet knows; with ``every_tab`` also the others, in
+        ``RawWorkbook.others`` (``forget`` looks for a person everywhere), in
+        the same request.
+        """
         ...
 
     def write(
@@ -134,14 +140,22 @@ class WorkbookSession(Protocol):
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
         *,
+        erase: Sequence[CellErasure] = (),
         report: ReportRows | None = None,
     ) -> None:
-        """Rewrite Problems, append the Runs row, release the lease.
+        """Rewrite Problems, make the erasures, append the Runs row, release the lease.
+
+        All in the one write. Each erasure is located by its row's key as the
+        tab is at write time where the store can re-read it
+        (:mod:`mentorsheet.adapters.workbook.erase`), and changes a cell only if
+        it still holds the text that was read; the Google store writes each as
+        a find and replace of that text in that cell, under a write lock taken
+        with the lease by an ``erasing`` session.
 
         With ``report`` (the rows of :func:`~mentorsheet.core.report.report_rows`)
-        the Report tab is rewritten with them in the same request or save, and
-        created there when missing; without it the Report tab is left alone.
-        Its numbers are written as numbers, its texts as text, never formulas.
+        the Report tab is rewritten with them in the same write, and created
+        there when missing; without it the Report tab is left alone. Its
+        numbers are written as numbers, its texts as text, never formulas.
         """
         ...
 
@@ -157,9 +171,13 @@ class WorkbookStore(Protocol):
         ...
 
     def session(
-        self, holder: str, *, dry_run: bool = False
+        self, holder: str, *, dry_run: bool = False, erasing: bool = False
     ) -> AbstractContextManager[WorkbookSession]:
         """Open a run: take the lease (waiting briefly for another run), yield the session.
+
+        ``erasing``: the session will erase cells on any tab at its finish, so
+        a store that cannot re-locate rows at write time locks every tab from
+        the lease to the finish (the Google store: :mod:`.google.lock`).
 
         With ``dry_run`` no lease is written and the session refuses writes.
         Raises :class:`~mentorsheet.errors.RunInProgressError` when another

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
+from mentorsheet.adapters.workbook.erase import by_tab, locate
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.layout import (
     added_headers,
@@ -34,6 +35,7 @@ from mentorsheet.adapters.workbook.layout import (
 from mentorsheet.adapters.workbook.plan import check_write, plan_finish, plan_write, still_marked
 from mentorsheet.adapters.workbook.rows import data_end, present_columns, raw_tab, text_at
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
@@ -84,7 +86,7 @@ class MemorySession:
     def close(self) -> None:
         self._guard.open = False
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         self._guard.check_open()
         self._reads += 1
         tabs: dict[str, RawTab] = {}
@@ -93,7 +95,15 @@ class MemorySession:
             if title in self._store.tabs:
                 tabs[tab] = raw_tab(title, self._store.tabs[title])
         titles = tuple(self._store.tabs)
-        return RawWorkbook(tabs=tabs, titles=titles, markers=dict(self._store.markers))
+        known = {raw.title for raw in tabs.values()}
+        others = {
+            title: raw_tab(title, grid)
+            for title, grid in self._store.tabs.items()
+            if every_tab and title not in known
+        }
+        return RawWorkbook(
+            tabs=tabs, titles=titles, markers=dict(self._store.markers), others=others
+        )
 
     def write(
         self,
@@ -132,6 +142,7 @@ class MemorySession:
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
         *,
+        erase: Sequence[CellErasure] = (),
         report: Sequence[Sequence[ReportCell]] | None = None,
     ) -> None:
         self._guard.check_writable("finish the run")
@@ -143,6 +154,10 @@ class MemorySession:
             run_row,
             self._store.config.headers,
         )
+        for title, erasures in by_tab(erase).items():
+            grid = self._store.tabs.get(title)
+            for row, column, text in locate(grid or [], erasures):
+                _put(grid or [], row, column, text)
         # Rewritten: whole rows go, so staff columns beside the problems don't go stale.
         del problems_grid[1:]
         for offset, texts in enumerate(plan.problem_rows, start=1):
@@ -187,7 +202,13 @@ class MemoryStore:
         return "the workbook in memory"
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[MemorySession]:
+    def session(
+        self,
+        holder: str,
+        *,
+        dry_run: bool = False,
+        erasing: bool = False,  # every write locates its rows at write time: nothing to lock
+    ) -> Iterator[MemorySession]:
         if not dry_run:
             if self.holder is not None:
                 raise RunInProgressError(

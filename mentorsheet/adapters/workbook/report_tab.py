@@ -19,8 +19,9 @@ from openpyxl.styles import Font
 from openpyxl.workbook import Workbook
 
 from mentorsheet.adapters.workbook.google.cells import TabInfo
+from mentorsheet.adapters.workbook.layout import created_report_tab
 from mentorsheet.adapters.workbook.xlsx_format import set_text
-from mentorsheet.core.schema import ReportCell
+from mentorsheet.core.schema import REPORT_PLACEHOLDER, ReportCell
 
 Json = dict[str, Any]
 _WIDTHS = (44, 26, 14, 16, 14, 12)  # characters, for the first columns
@@ -51,6 +52,14 @@ def write_xlsx_report(workbook: Workbook, title: str, rows: Sequence[Sequence[Re
                 cell.font = _BOLD
     for offset, width in enumerate(_WIDTHS):
         sheet.column_dimensions[chr(ord("A") + offset)].width = width
+
+
+def add_xlsx_report_tab(workbook: Workbook, title: str) -> list[str]:
+    """``init``: the Report tab, made when missing; what was done."""
+    if title in workbook.sheetnames:
+        return []
+    write_xlsx_report(workbook, title, [[REPORT_PLACEHOLDER]])
+    return [created_report_tab(title)]
 
 
 def _cell(value: ReportCell) -> Json:

@@ -39,15 +39,13 @@ Markers live in the workbook's custom document properties (names
 ``mentorsheet.<key>``): invisible in the grid, kept by Excel and LibreOffice,
 and saved in the same file, so they are as durable as the data they describe.
 
-Request counting: each load of the file counts as one read and each save as
-one write (see :attr:`XlsxSession.stats`). A write loads the file again only
-when it changed since this session last loaded or saved it, so a ``run``
-costs one read for ``read()``, one load for its first write, and one save per
-write, ``set_marker`` and ``finish``.
-
-Text comes back as XML keeps it: CR LF and lone CR read as LF, and the few
-characters XML cannot hold at all (most control characters) are dropped
-when written.
+Request counting: each load of the file is one read and each save one write
+(:attr:`XlsxSession.stats`). A write loads the file again only when it changed
+since this session last loaded or saved it, so a ``run`` costs one read for
+``read()``, one load for its first write, and one save per write,
+``set_marker`` and ``finish``. Text comes back as XML keeps it: CR LF and lone
+CR read as LF, and the few characters XML cannot hold at all (most control
+characters) are dropped when written.
 """
 
 from __future__ import annotations
@@ -73,8 +71,9 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
+from mentorsheet.adapters.workbook.erase import by_tab, locate
 from mentorsheet.adapters.workbook.guard import SessionGuard
-from mentorsheet.adapters.workbook.layout import created_report_tab, created_tab
+from mentorsheet.adapters.workbook.layout import created_tab
 from mentorsheet.adapters.workbook.plan import (
     Refusal,
     check_write,
@@ -82,7 +81,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_write,
     still_marked,
 )
-from mentorsheet.adapters.workbook.report_tab import write_xlsx_report
+from mentorsheet.adapters.workbook.report_tab import add_xlsx_report_tab, write_xlsx_report
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
 from mentorsheet.adapters.workbook.xlsx_files import (
     MARKER_PREFIX,
@@ -101,6 +100,7 @@ from mentorsheet.adapters.workbook.xlsx_format import (
     set_value,
 )
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import (
@@ -108,7 +108,6 @@ from mentorsheet.core.schema import (
     PAIRINGS,
     PROBLEMS,
     REPORT,
-    REPORT_PLACEHOLDER,
     RUNS,
     TABS,
     CellKind,
@@ -189,7 +188,7 @@ class XlsxSession:
 
     # --- reading ---------------------------------------------------------------
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         # Cached values, not formulas: what staff see in their spreadsheet program.
         # Read-only mode streams the sheets: faster, and nothing is saved from it.
         workbook = self._load(data_only=True, read_only=True)
@@ -202,13 +201,19 @@ class XlsxSession:
                     sheet = workbook[title]
                     if isinstance(sheet, ReadOnlyWorksheet):
                         tabs[tab] = _raw_tab(sheet)  # sheets are parsed here, lazily
+            known = {raw.title for raw in tabs.values()}
+            others = {
+                sheet.title: _raw_tab(sheet)
+                for sheet in workbook.worksheets
+                if every_tab and sheet.title not in known and isinstance(sheet, ReadOnlyWorksheet)
+            }
             titles = tuple(workbook.sheetnames)
             markers = markers_of(workbook)
         except Exception as exc:  # as in XlsxStore.load: a damaged sheet
             raise self._store.unreadable(exc) from None
         finally:
             workbook.close()
-        return RawWorkbook(tabs=tabs, titles=titles, markers=markers)
+        return RawWorkbook(tabs=tabs, titles=titles, markers=markers, others=others)
 
     # --- writing ---------------------------------------------------------------
 
@@ -289,19 +294,27 @@ class XlsxSession:
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
         *,
+        erase: Sequence[CellErasure] = (),
         report: Sequence[Sequence[ReportCell]] | None = None,
     ) -> None:
         self._guard.check_writable("finish the run")
-        self._saving(lambda: self._finish(problems, run_row, report))
+        self._saving(lambda: self._finish(problems, run_row, erase, report))
         self._guard.finished = True
 
     def _finish(
         self,
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
+        erase: Sequence[CellErasure],
         report: Sequence[Sequence[ReportCell]] | None,
     ) -> None:
         workbook, loaded_as = self._editable()
+        # Located in the file as it is now, under its lock (adapters/workbook/erase).
+        for title, erasures in by_tab(erase).items():
+            sheet = workbook[title] if title in workbook.sheetnames else None
+            if isinstance(sheet, Worksheet):
+                for row, column, text in locate(_grid(sheet), erasures):
+                    set_value(sheet.cell(row=row + 1, column=column + 1), CellKind.TEXT, text)
         if report is not None:  # in the same save as Problems and Runs
             write_xlsx_report(workbook, self._store.config.tab_title(REPORT), report)
         problem_sheet = self._sheet(workbook, PROBLEMS)
@@ -310,7 +323,8 @@ class XlsxSession:
         plan = plan_finish(
             [cell_text(cell.value) for cell in problem_sheet[1]],
             runs_grid[0] if runs_grid else (),
-            [*problems, *formula_problems(workbook, self._store.config)],
+            # Once each: problems read back from the tab (forget) may hold them already.
+            list(dict.fromkeys([*problems, *formula_problems(workbook, self._store.config)])),
             run_row,
             self._store.config.headers,
         )
@@ -425,7 +439,13 @@ class XlsxStore:
         return str(self.path)
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[XlsxSession]:
+    def session(
+        self,
+        holder: str,
+        *,
+        dry_run: bool = False,
+        erasing: bool = False,  # erasures are located in the file at save time: no lock needed
+    ) -> Iterator[XlsxSession]:
         if dry_run:
             session = XlsxSession(self, writable=False)
             try:
@@ -466,9 +486,7 @@ class XlsxStore:
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
                 done.extend(lay_out(sheet, tab, aliases))
-            if (report := self.config.tab_title(REPORT)) not in workbook.sheetnames:
-                done.append(created_report_tab(report))
-                write_xlsx_report(workbook, report, [[REPORT_PLACEHOLDER]])
+            done.extend(add_xlsx_report_tab(workbook, self.config.tab_title(REPORT)))
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0

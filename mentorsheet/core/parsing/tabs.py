@@ -8,6 +8,10 @@ Decisions worth knowing (the user docs repeat them):
   the year) and still used as written.
 * An unreadable **Paused until** is reported and read as paused until it is
   fixed: better no new mentee (or reminder) than one the person asked not to get.
+* A row a person was erased from (``mentorsheet forget``, retention:
+  :func:`~mentorsheet.core.erasure.is_erased`) is no one on Mentors and
+  Mentees, and on Pairings a place held that mentorsheet never acts on
+  again (nothing is sent, nothing proposed); neither is a problem.
 * **Pairings** rows mentorsheet cannot act on safely are held out of
   ``Programme.pairings`` but still take their place: a blank or repeated
   Pairing ID, an unknown Status, an unreadable email, a name with a line
@@ -20,10 +24,12 @@ Decisions worth knowing (the user docs repeat them):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from mentorsheet.core.erasure import is_erased
 from mentorsheet.core.model import HeldPlace, Mentee, Mentor, Pairing, Problem, RunRecord
 from mentorsheet.core.parsing.dates import parse_date, parse_datetime
 from mentorsheet.core.parsing.rows import Column, Row, data_rows, rows_listed, without_repeats
@@ -43,6 +49,8 @@ from mentorsheet.core.raw import RawTab
 from mentorsheet.core.schema import PC, MenteeColumn, MentorColumn, RunColumn
 from mentorsheet.core.skills import SkillNormaliser
 from mentorsheet.errors import InvalidFieldError
+
+T = TypeVar("T")
 
 
 def _paused_until(row: Row, column: Column) -> date | None:
@@ -80,6 +88,8 @@ def read_mentors(
 ) -> tuple[Mentor, ...]:
     entries: list[tuple[Row, str, Mentor | None]] = []
     for row in data_rows(tab, columns, problems):
+        if is_erased(row.value(MentorColumn.EMAIL)):
+            continue  # an erased person: no one
         name = row.read(MentorColumn.NAME, _required_name)
         email = row.read(MentorColumn.EMAIL, _required_email)
         capacity = row.read(MentorColumn.CAPACITY, parse_capacity)
@@ -117,6 +127,8 @@ def read_mentees(
 ) -> tuple[Mentee, ...]:
     entries: list[tuple[Row, str, Mentee | None]] = []
     for row in data_rows(tab, columns, problems):
+        if is_erased(row.value(MenteeColumn.EMAIL)):
+            continue  # an erased person: no one
         name = row.read(MenteeColumn.NAME, _required_name)
         email = row.read(MenteeColumn.EMAIL, _required_email)
         route = row.read(MenteeColumn.ROUTE, parse_route)
@@ -168,6 +180,9 @@ def read_pairings(
     held: dict[int, HeldPlace] = {}
     for row in data_rows(tab, columns, problems):
         pairing_id = row.value(PC.PAIRING_ID)
+        if is_erased(row.value(PC.MENTEE_EMAIL)) or is_erased(row.value(PC.MENTOR_EMAIL)):
+            held[row.number] = _erased_place(row, pairing_id)
+            continue
         if not pairing_id:
             row.report(
                 PC.PAIRING_ID,
@@ -251,6 +266,24 @@ def read_pairings(
                 pairing.mentor_email,
             )
     return tuple(kept), tuple(held[number] for number in sorted(held))
+
+
+def _erased_place(row: Row, pairing_id: str) -> HeldPlace:
+    """A Pairings row a person was erased from: its place, as far as it still says."""
+
+    def quietly(parse: Callable[[str], T], column: Column) -> T | None:
+        try:
+            return parse(row.text(column))
+        except InvalidFieldError:
+            return None
+
+    return HeldPlace(
+        row.number,
+        pairing_id,
+        quietly(parse_status, PC.STATUS),
+        quietly(parse_email, PC.MENTEE_EMAIL) or "",
+        quietly(parse_email, PC.MENTOR_EMAIL) or "",
+    )
 
 
 def read_runs(

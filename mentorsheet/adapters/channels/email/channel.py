@@ -14,7 +14,7 @@ from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.compose import Composer
 from mentorsheet.adapters.channels.email.weekly import weekly_report_email
-from mentorsheet.core.digest import render_markdown, render_text
+from mentorsheet.core.digest import digest_sections, render_markdown, render_text
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
 
 _PREVIEW_LINES: Final = 3
@@ -58,6 +58,7 @@ class EmailChannel:
                 text=render_text(message.summary),
                 markdown=render_markdown(message.summary),
                 now=message.at,
+                sections=digest_sections(message.summary),
             )
         pairing = message.pairing
         if pairing is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import traceback
 import unicodedata
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.errors import HeaderParseError
@@ -34,8 +34,6 @@ from typing import Any, Final, overload
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
-    Environment,
-    FileSystemLoader,
     PackageLoader,
     StrictUndefined,
     Template,
@@ -45,7 +43,10 @@ from jinja2 import (
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mentorsheet.adapters.channels.email.digest_view import sample_sections, section_values
+from mentorsheet.adapters.channels.email.folder_loader import FolderLoader
 from mentorsheet.config import MailConfig
+from mentorsheet.core.digest import Section
 from mentorsheet.core.model import Mentee, Mentor, Pairing
 from mentorsheet.core.schema import Route, Status
 from mentorsheet.errors import InvalidFieldError, TemplateError
@@ -114,7 +115,7 @@ class Composer:
         loaders: list[BaseLoader] = [PackageLoader(PACKAGE, PACKAGED_FOLDER)]
         if self._templates_dir is not None:
             # Overrides first; a template the folder lacks comes from the package.
-            loaders.insert(0, _FolderLoader(self._templates_dir))
+            loaders.insert(0, FolderLoader(self._templates_dir))
         # Sandboxed: templates are edited by staff, so they may only format values.
         self._env = ImmutableSandboxedEnvironment(
             loader=ChoiceLoader(loaders),
@@ -206,10 +207,19 @@ class Composer:
         context = _ending_context(self._mail, pairing, mentor, mentee)
         return self._message("repair-note", context, to=[to], cc=[], now=now)
 
-    def digest(self, *, day: date, text: str, markdown: str, now: datetime) -> EmailMessage:
-        """The staff digest of ``day``: ``text`` as the body (and in ``<pre>`` as HTML)."""
+    def digest(
+        self,
+        *,
+        day: date,
+        text: str,
+        markdown: str,
+        now: datetime,
+        sections: Sequence[Section] = (),
+    ) -> EmailMessage:
+        """The staff digest of ``day``: ``text`` as the plain body, ``sections`` as HTML tables."""
         staff = _address("staff email", "", self._mail.staff_email)
         context = _digest_context(self._mail, day=day, text=text, markdown=markdown)
+        context["sections"] = section_values(sections)
         return self._message("digest", context, to=[staff], cc=[], now=now)
 
     # --- building --------------------------------------------------------------
@@ -317,30 +327,6 @@ def _render(template: Template, context: Mapping[str, Any]) -> str:
         raise TemplateError(
             f"template {template.name}{where} failed ({type(exc).__name__}): {exc}"
         ) from None
-
-
-class _FolderLoader(FileSystemLoader):
-    """Staff's override folder: only regular files that really are inside it.
-
-    A symlink there could otherwise make ``{% include %}`` read any file the run
-    can (``/proc/self/environ`` holds tokens) and mail it.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(str(folder))
-        self._root = folder.resolve()
-
-    def get_source(
-        self, environment: Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        real = Path(filename).resolve()
-        if not real.is_relative_to(self._root) or not real.is_file():
-            raise TemplateError(
-                f"template {template} in {self._root} is a link to a file outside that folder: "
-                "replace it with a copy of the template"
-            )
-        return source, filename, uptodate
 
 
 # --- addresses and header safety -----------------------------------------------
@@ -502,6 +488,7 @@ def _digest_context(mail: MailConfig, *, day: date, text: str, markdown: str) ->
         "day_long": _long_date(day),
         "text": text,
         "markdown": markdown,
+        "sections": [],
     }
 
 
@@ -557,9 +544,10 @@ def _sample_contexts(mail: MailConfig) -> list[dict[str, dict[str, Any]]]:
                 "repair-note": _ending_context(
                     sample_mail, pairing, mentor if full else None, mentee
                 ),
-                "digest": _digest_context(
-                    sample_mail, day=date(2024, 1, 8), text=text, markdown=text
-                ),
+                "digest": {
+                    **_digest_context(sample_mail, day=date(2024, 1, 8), text=text, markdown=text),
+                    "sections": sample_sections() if full else [],
+                },
             }
         )
     return samples

@@ -13,6 +13,7 @@ document.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -197,8 +198,8 @@ def grid_texts(sheet: Mapping[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
-def sheet_raw_tab(title: str, sheet: Mapping[str, Any]) -> RawTab:
-    return raw_tab(title, grid_texts(sheet))
+def sheet_raw_tab(title: str, sheet: Mapping[str, Any], *, sheet_id: int | None = None) -> RawTab:
+    return dataclasses.replace(raw_tab(title, grid_texts(sheet)), sheet_id=sheet_id)
 
 
 def header_of(sheet: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -23,6 +23,11 @@ with a person's own sign-in it is not taken, and a flush reads and writes by
 row tags instead (:mod:`.recheck`). A lock left by a killed run, or a second
 one a retried request added, is removed by the next write or lease request;
 ``finish()`` and the release after an exception remove this run's.
+
+A session that erases cells at its finish (``forget``, which never writes
+Pairings rows) protects every other tab too, with the lease, and keeps them
+all protected until the finish, which removes them in the same atomic
+request as the erasures (see :mod:`.erasures`).
 """
 
 from __future__ import annotations
@@ -44,29 +49,48 @@ class WriteLock:
         self.pairings_title = pairings_title
         self.lock_id: int | None = None
         self.stale: list[int] = []  # locks of runs that are gone
+        self.others: list[int] = []  # an erasing session's locks on the other tabs
+        self._asked_pairings = False
 
     def seen(self, spreadsheet: Mapping[str, Any]) -> None:
         """Ours and stale locks, from a read listing the sheets' protected ranges."""
         self.stale = []
         self.lock_id = None
-        for sheet in spreadsheet.get("sheets") or []:
+        others: list[int] = []
+        sheets = list(spreadsheet.get("sheets") or [])
+        for sheet in sheets:
+            on_pairings = (sheet.get("properties") or {}).get("title") == self.pairings_title
             for protected in sheet.get("protectedRanges") or []:
                 description = str(protected.get("description", ""))
                 if not description.startswith(PREFIX):
                     continue
-                if description == self.description and self.lock_id is None:
+                if description == self.description and not on_pairings:
+                    others.append(int(protected["protectedRangeId"]))  # an erasing session's
+                elif description == self.description and self.lock_id is None:
                     self.lock_id = int(protected["protectedRangeId"])
                 else:  # another run's, or a second of ours a retried request added
                     self.stale.append(int(protected["protectedRangeId"]))
+        if len(sheets) > 1:  # a listing of the other tabs too
+            self.others = others
 
-    def take_requests(self, sheet_id: int | None) -> list[Json]:
-        """With the lease: stale locks removed, ours added (none without an account)."""
+    def take_requests(self, sheet_id: int | None, others: Sequence[int] = ()) -> list[Json]:
+        """With the lease: stale locks removed, ours added (none without an account).
+
+        ``others``: the other tabs' sheet IDs, locked too by an erasing session.
+        """
         requests_: list[Json] = [
             {"deleteProtectedRange": {"protectedRangeId": stale}} for stale in self.stale
         ]
-        if self.account is not None and sheet_id is not None and self.lock_id is None:
+        self._asked_pairings = False
+        if self.account is None:
+            return requests_
+        wanted = [] if self.others else list(others)
+        if sheet_id is not None and self.lock_id is None:
+            self._asked_pairings = True
+            wanted.insert(0, sheet_id)
+        for sheet in wanted:
             protected = {
-                "range": {"sheetId": sheet_id},
+                "range": {"sheetId": sheet},
                 "description": self.description,
                 "warningOnly": False,
                 "editors": {"users": [self.account]},
@@ -75,10 +99,15 @@ class WriteLock:
         return requests_
 
     def taken(self, replies: Sequence[Mapping[str, Any]]) -> None:
-        for reply in replies:
-            added = (reply or {}).get("addProtectedRange")
-            if added:
-                self.lock_id = int(added["protectedRange"]["protectedRangeId"])
+        added = [
+            int(reply["addProtectedRange"]["protectedRange"]["protectedRangeId"])
+            for reply in replies
+            if (reply or {}).get("addProtectedRange")
+        ]
+        if added and self._asked_pairings:
+            self.lock_id = added.pop(0)
+        self.others.extend(added)
+        self._asked_pairings = False
         self.stale = []
 
     def lifted(self) -> None:
@@ -91,7 +120,11 @@ class WriteLock:
         return self.account is not None and self.lock_id is None
 
     def remove_requests(self, present: set[int] | None = None) -> list[Json]:
-        """Ours removed, and stale ones seen (if ``present`` is given: only those still there)."""
+        """Ours removed, and stale ones seen (if ``present`` is given: only those still there).
+
+        Without ``present`` (the finish, a release) the other tabs' locks too.
+        """
         ours = [] if self.lock_id is None else [self.lock_id]
         found = [lock for lock in [*ours, *self.stale] if present is None or lock in present]
+        found += self.others if present is None else []
         return [{"deleteProtectedRange": {"protectedRangeId": lock}} for lock in found]

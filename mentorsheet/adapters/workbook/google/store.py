@@ -88,16 +88,13 @@ from mentorsheet.adapters.workbook.google.cells import (
     append_cells,
     column_letter,
     create_metadata,
-    format_cells,
     grid_texts,
     header_of,
     lookup,
-    row_range,
     sheet_by_title,
     sheet_raw_tab,
     spreadsheet_key,
     tab_infos,
-    write_cells,
 )
 from mentorsheet.adapters.workbook.google.client import (
     CountingHTTPClient,
@@ -105,22 +102,24 @@ from mentorsheet.adapters.workbook.google.client import (
     SheetsClient,
     status_of,
 )
+from mentorsheet.adapters.workbook.google.erasures import erase_requests, put_back
 from mentorsheet.adapters.workbook.google.init_format import init_tabs
 from mentorsheet.adapters.workbook.google.lease import RunLease
 from mentorsheet.adapters.workbook.google.lock import WriteLock
+from mentorsheet.adapters.workbook.google.placement import placement
 from mentorsheet.adapters.workbook.google.recheck import recheck
 from mentorsheet.adapters.workbook.google.tags import RowTags, Tags, row_tags
 from mentorsheet.adapters.workbook.guard import SessionGuard
 from mentorsheet.adapters.workbook.plan import (
-    WritePlan,
     check_known,
     check_write,
     plan_finish,
     plan_write,
 )
 from mentorsheet.adapters.workbook.report_tab import report_requests
-from mentorsheet.adapters.workbook.rows import adjacent_runs, rows_by_id
+from mentorsheet.adapters.workbook.rows import rows_by_id
 from mentorsheet.config import WorkbookConfig
+from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
 from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, REPORT, RUNS, TABS, resolve_columns
@@ -148,6 +147,10 @@ RELOCATE_FIELDS: Final = (
 )
 WRITE_RESPONSE_FIELDS: Final = (
     "replies(createDeveloperMetadata(developerMetadata(metadataId,metadataValue,location))),"
+    f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
+)
+ERASE_RESPONSE_FIELDS: Final = (
+    "spreadsheetId,replies(findReplace(valuesChanged)),"
     f"updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values({CELL_FIELDS})))))"
 )
 LOCKED_READ_FIELDS: Final = (
@@ -181,54 +184,14 @@ class _PairingsNow:
     locks: set[int]  # the tab's protected ranges
 
 
-def _formats(plan: WritePlan, sheet_id: int) -> list[Json]:
-    """Number formats for the typed cells mentorsheet may write later on the rows located.
-
-    Later writes of the run go by data filter (:mod:`.tags`), whose RAW
-    values can be numbers but can set no format; every row they can reach
-    was located, and tagged, by a write like this one, which gives its
-    typed cells their format (new rows get theirs with their values).
-    """
-    kinds = plan.kinds
-    written = {(cell.row, cell.column) for cell in plan.cells}
-    requests_: list[Json] = []
-    for row in sorted({row for row, _pid in plan.located if row < plan.append_at}):
-        unset = {at: "" for at in plan.owned_typed if (row, at) not in written}
-        for start, texts in adjacent_runs(unset):
-            column_kinds = [kinds[start + offset] for offset in range(len(texts))]
-            requests_.append(format_cells(sheet_id, row, start, column_kinds))
-    return requests_
-
-
-def _placement(plan: WritePlan, tab: TabInfo) -> list[Json]:
-    """The plan as Sheets requests: formats and cells set, then new rows inserted below the data."""
-    sheet_id = tab.sheet_id
-    kinds = plan.kinds
-    requests_ = _formats(plan, sheet_id)
-    requests_.extend(
-        write_cells(sheet_id, row, start, [texts], kinds) for row, start, texts in plan.cell_runs()
-    )
-    if plan.new_rows:
-        start, count = plan.append_at, len(plan.new_rows)
-        if start < tab.row_count:
-            # Inserted, not written over: a row typed there meanwhile is pushed down.
-            insert = {"range": row_range(sheet_id, start, start + count)}
-            requests_.append({"insertDimension": {**insert, "inheritFromBefore": start > 1}})
-        else:
-            append = {"sheetId": sheet_id, "dimension": "ROWS", "length": count}
-            requests_.append({"appendDimension": append})
-        # Every typed cell of a new row, blank ones too, gets its format.
-        width = max(kinds, default=-1) + 1
-        rows = [[*texts, *[""] * (width - len(texts))] for texts in plan.new_rows]
-        requests_.append(write_cells(sheet_id, start, 0, rows, kinds))
-    return requests_
-
-
 class GoogleSheetsSession:
     """One run's session on the spreadsheet: see the module docstring for its requests."""
 
-    def __init__(self, store: GoogleSheetsStore, holder: str, *, dry_run: bool) -> None:
+    def __init__(
+        self, store: GoogleSheetsStore, holder: str, *, dry_run: bool, erasing: bool = False
+    ) -> None:
         self._store = store
+        self._erasing = erasing
         self._api = store.api()
         self._config = store.config
         self._guard = SessionGuard(store.describe(), dry_run=dry_run)
@@ -274,7 +237,9 @@ class GoogleSheetsSession:
     def _lock_requests(self) -> list[Json]:
         """Taken with the lease: the write lock on Pairings (see :mod:`.lock`)."""
         pairings = self._tabs.get(self._tags.pairings_title)
-        return self._lock.take_requests(pairings.sheet_id if pairings is not None else None)
+        # An erasing session locks every other tab too, to the finish (see :mod:`.erasures`).
+        others = [t.sheet_id for t in self._tabs.values() if t is not pairings and self._erasing]
+        return self._lock.take_requests(pairings.sheet_id if pairings else None, others)
 
     @staticmethod
     def _marker_keys(metadata: Sequence[Mapping[str, Any]]) -> Iterator[str]:
@@ -298,13 +263,15 @@ class GoogleSheetsSession:
 
     # --- read -------------------------------------------------------------------
 
-    def read(self) -> RawWorkbook:
+    def read(self, *, every_tab: bool = False) -> RawWorkbook:
         titles = {tab: self._config.tab_title(tab) for tab in TABS}
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
+        known = set(present.values())
+        others = [title for title in self._titles if every_tab and title not in known]
         params: ParamsType
-        if present:
+        if present or others:
             params = {
-                "ranges": [absolute_range_name(title) for title in present.values()],
+                "ranges": [absolute_range_name(t) for t in [*present.values(), *others]],
                 "includeGridData": "true",
                 "fields": READ_FIELDS,
             }
@@ -324,9 +291,16 @@ class GoogleSheetsSession:
             if info is not None:
                 info.index = self._tabs[title].index
                 self._tabs[title] = info
-            tabs[tab] = sheet_raw_tab(title, sheet)
+            tabs[tab] = sheet_raw_tab(title, sheet, sheet_id=self._tabs[title].sheet_id)
             self._headers[tab] = tabs[tab].header
-        return RawWorkbook(tabs=tabs, titles=self._titles, markers=_markers_of(metadata))
+        found = ((t, sheet_by_title(spreadsheet, t)) for t in others)
+        return RawWorkbook(
+            tabs=tabs,
+            titles=self._titles,
+            markers=_markers_of(metadata),
+            others={title: sheet_raw_tab(title, sheet) for title, sheet in found if sheet},
+            spreadsheet_id=self._store.key,
+        )
 
     # --- write ------------------------------------------------------------------
 
@@ -426,7 +400,7 @@ class GoogleSheetsSession:
             tagging = self._tags.tagging(now.tab.sheet_id, wanted, now.tags)
             # The write lock goes in the same atomic request (see :mod:`.lock`).
             unlock = self._lock.remove_requests(now.locks)
-            requests_ = [*_placement(plan, now.tab), *tagging.requests, *unlock]
+            requests_ = [*placement(plan, now.tab), *tagging.requests, *unlock]
             tags = dict(tagging.adopted)
             if requests_:
                 if retried is None:
@@ -483,6 +457,7 @@ class GoogleSheetsSession:
         problems: Sequence[Problem],
         run_row: Mapping[str, str],
         *,
+        erase: Sequence[CellErasure] = (),
         report: ReportRows | None = None,
     ) -> None:
         self._check_writable("finish the run")
@@ -491,7 +466,9 @@ class GoogleSheetsSession:
             self._header(PROBLEMS), self._header(RUNS), problems, run_row, self._config.headers
         )
         problems_tab, runs_tab = self._tab(PROBLEMS), self._tab(RUNS)
-        rewrite: list[Json] = []
+        # Before Problems is cleared: the erasures' cells are where the read found them.
+        sent = erase_requests(erase, self._tabs)
+        rewrite: list[Json] = [request for _erasure, request in sent]
         report_title = self._config.tab_title(REPORT)
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
@@ -505,12 +482,28 @@ class GoogleSheetsSession:
             self._lease.delete_request(),
         ]
 
+        checked = sorted({erasure.tab for erasure, _request in sent})
+        response: Json = {}
+
+        def batch(requests_: list[Json]) -> Json:
+            if not checked:
+                return self._api.batch_update({"requests": requests_}, fields="spreadsheetId")
+            # The erased tabs come back, to check no row moved under an erasure (.erasures).
+            body = {
+                "requests": requests_,
+                "includeSpreadsheetInResponse": True,
+                "responseRanges": [absolute_range_name(title) for title in checked],
+                "responseIncludeGridData": True,
+            }
+            return self._api.batch_update(body, fields=ERASE_RESPONSE_FIELDS)
+
         def attempt(number: int) -> None:
+            nonlocal response
             if number > 1 and not self._lease.ours(self._look()):
                 return  # the lease goes with the Runs row: gone means done
             content = [*rewrite, *report_requests(report_title, self._tabs, report)]
             try:
-                self._api.batch_update({"requests": [*content, *cleanup]}, fields="spreadsheetId")
+                response = batch([*content, *cleanup])
             except APIError as exc:
                 if status_of(exc) != 400:
                     raise
@@ -520,9 +513,11 @@ class GoogleSheetsSession:
                 if self._lease.ours(self._look()):  # the look also finds our write lock
                     keep = [*self._lock.remove_requests(), self._lease.delete_request()]
                 content = [*rewrite, *report_requests(report_title, self._tabs, report)]
-                self._api.batch_update({"requests": [*content, *keep]}, fields="spreadsheetId")
+                response = batch([*content, *keep])
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)
+        if sent and response:
+            put_back(self._api, sent, response, self._tabs)
         self._guard.finished = True
         self._lease.holding = False
 
@@ -599,10 +594,12 @@ class GoogleSheetsStore:
         return self._api
 
     @contextmanager
-    def session(self, holder: str, *, dry_run: bool = False) -> Iterator[GoogleSheetsSession]:
+    def session(
+        self, holder: str, *, dry_run: bool = False, erasing: bool = False
+    ) -> Iterator[GoogleSheetsSession]:
         # A fresh client per session, so ``stats`` counts this session's requests only.
         self._api = None
-        session = GoogleSheetsSession(self, holder, dry_run=dry_run)
+        session = GoogleSheetsSession(self, holder, dry_run=dry_run, erasing=erasing)
         session.enter()
         try:
             yield session
