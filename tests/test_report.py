@@ -295,3 +295,16 @@ def test_a_name_that_looks_like_a_formula_stays_text_on_the_report_tab(
     assert values
     assert not [value for value in values if "formulaValue" in value]
     assert {"stringValue": '=HYPERLINK("https://example.com","x")'} in values
+
+
+def test_forgetting_a_person_clears_the_report_tab_in_the_same_write(
+    config: Config, tmp_path: Path
+) -> None:
+    from mentorsheet.app.forget import forget
+    from mentorsheet.core.schema import REPORT_PLACEHOLDER
+
+    store = MemoryStore.from_tabs(config.workbook, tabs())
+    run_live(config, store, tmp_path)
+    assert "ada@example.org" in {cell for row in store.rows(REPORT) for cell in row}
+    forget(config, store, "ada@example.org", clock=lambda: NOON, dry_run=False)
+    assert store.rows(REPORT) == [[REPORT_PLACEHOLDER]]
