@@ -14,7 +14,7 @@ import tomllib
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from mentorsheet.core.schema import COLUMNS, DEFAULT_TITLES, READ_TABS
+from mentorsheet.core.schema import COLUMNS, DEFAULT_TITLES, READ_TABS, REPORT
 from mentorsheet.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/mentorsheet.toml")
@@ -97,8 +97,9 @@ class WorkbookConfig(_Section):
     @classmethod
     def _known_tabs(cls, value: dict[str, str]) -> dict[str, str]:
         for tab in value:
-            if tab not in READ_TABS:
-                raise ValueError(f"unknown tab {tab!r}; known tabs: {', '.join(READ_TABS)}")
+            if tab not in (*READ_TABS, REPORT):
+                known = ", ".join((*READ_TABS, REPORT))
+                raise ValueError(f"unknown tab {tab!r}; known tabs: {known}")
         return value
 
     @field_validator("headers")
@@ -309,6 +310,31 @@ class FormsConfig(_Section):
         )
 
 
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReportConfig(_Section):
+    weekly_email_day: str | None = None
+    """Email staff the programme report with its charts once a week, on the first run on or
+after this day (``monday`` … ``sunday``); empty: no weekly email."""
+
+    @field_validator("weekly_email_day", mode="before")
+    @classmethod
+    def _a_weekday(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        day = str(value).strip().casefold()
+        if day not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not a day of the week ({', '.join(WEEKDAYS)})")
+        return day
+
+    @property
+    def weekly_weekday(self) -> int | None:
+        """The day as ``date.weekday()`` counts (Monday 0), or None when off."""
+        day = self.weekly_email_day
+        return WEEKDAYS.index(day) if day is not None else None
+
+
 class Config(_Section):
     workbook: WorkbookConfig = Field(default_factory=WorkbookConfig)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
@@ -316,6 +342,7 @@ class Config(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     forms: FormsConfig = Field(default_factory=FormsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
 
 # Environment variables that override single keys of the file.
@@ -332,6 +359,7 @@ ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     "MENTORSHEET_TIMEZONE": ("schedule", "timezone"),
     "MENTORSHEET_SLACK_ENABLED": ("slack", "enabled"),
     "MENTORSHEET_FORM_URL": ("forms", "confirm_url"),
+    "MENTORSHEET_WEEKLY_REPORT_DAY": ("report", "weekly_email_day"),
 }
 
 

@@ -45,7 +45,7 @@ def write_config(path: Path, extra: str = "") -> Path:
 def test_help_lists_every_command() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("init", "doctor", "propose", "intro", "status", "digest", "run"):
+    for command in ("init", "doctor", "propose", "intro", "status", "digest", "run", "report"):
         assert command in result.output
     for command in ("propose", "intro", "status", "digest", "run"):
         sub = invoke(command, "--help")
@@ -58,7 +58,7 @@ def test_init_creates_a_workbook_with_every_tab_and_is_idempotent(in_tmp: Path) 
     first = invoke("init", "--config", str(config))
     assert first.exit_code == 0, first.output
     book = openpyxl.load_workbook(in_tmp / "book.xlsx")
-    assert book.sheetnames == ["Mentors", "Mentees", "Pairings", "Problems", "Runs"]
+    assert book.sheetnames == ["Mentors", "Mentees", "Pairings", "Problems", "Runs", "Report"]
     assert [c.value for c in book["Pairings"][1]][:2] == ["Pairing ID", "Status"]
     before = (in_tmp / "book.xlsx").read_bytes()
     second = invoke("init", "--config", str(config))

@@ -12,6 +12,7 @@ import pytest
 from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.workbook.contract import (
     PairingUpdate,
+    ReportRows,
     RequestStats,
     SkippedWrite,
     WriteOutcome,
@@ -80,6 +81,7 @@ class Session:
         run_row: Mapping[str, str],
         *,
         erase: Sequence[CellErasure] = (),
+        report: ReportRows | None = None,
     ) -> None:
         raise AssertionError("the delivery never finishes the run")
 

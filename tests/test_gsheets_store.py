@@ -26,6 +26,7 @@ from mentorsheet.core.schema import (
     MENTORS,
     PAIRINGS,
     PROBLEMS,
+    REPORT,
     RUNS,
     SLACK_COLUMNS,
     Status,
@@ -860,7 +861,7 @@ def test_init_creates_tabs_with_formatting_and_is_idempotent() -> None:
     store = make_google_store(fake, make_config())
     done = store.init_tabs()
     assert any("created tab 'Pairings'" in line for line in done)
-    assert fake.titles == ["Sheet1", MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS]
+    assert fake.titles == ["Sheet1", MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS, REPORT]
     for tab in (MENTORS, MENTEES, PAIRINGS, PROBLEMS, RUNS):
         assert fake.tab_values(tab) == [list(COLUMNS[tab])]
         assert fake.tab(tab).frozen_rows == 1

@@ -11,7 +11,17 @@ import pytest
 from mentorsheet.adapters.workbook.contract import PairingUpdate, WorkbookStore
 from mentorsheet.adapters.workbook.memory import MemoryStore
 from mentorsheet.core.model import Problem
-from mentorsheet.core.schema import COLUMNS, MENTORS, PAIRINGS, PC, PROBLEMS, RUNS, TABS
+from mentorsheet.core.schema import (
+    COLUMNS,
+    MENTORS,
+    PAIRINGS,
+    PC,
+    PROBLEMS,
+    REPORT,
+    REPORT_PLACEHOLDER,
+    RUNS,
+    TABS,
+)
 from mentorsheet.errors import (
     MentorsheetError,
     MissingTabError,
@@ -108,8 +118,9 @@ def test_a_closed_or_finished_session_refuses(store: MemoryStore) -> None:
 def test_init_creates_every_tab_and_staff_edits_move_rows() -> None:
     store = MemoryStore(store_config())
     done = store.init_tabs()
-    assert len(done) == len(TABS)
+    assert len(done) == len(TABS) + 1  # and the Report tab
     assert store.rows(PAIRINGS) == [list(COLUMNS[PAIRINGS])]
+    assert store.rows(REPORT) == [[REPORT_PLACEHOLDER]]
 
     store.staff_insert_row(PAIRINGS, 2, ["P-2", "Approved"])
     store.staff_insert_row(PAIRINGS, 2, ["P-1", "Proposed"])

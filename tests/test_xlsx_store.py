@@ -32,6 +32,8 @@ from mentorsheet.core.schema import (
     MENTORS,
     PAIRINGS,
     PROBLEMS,
+    REPORT,
+    REPORT_PLACEHOLDER,
     RUNS,
     TABS,
     Status,
@@ -539,7 +541,8 @@ def test_init_creates_a_formatted_workbook(tmp_path: Path) -> None:
 
     assert any("created the workbook" in line for line in done)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [config.tab_title(tab) for tab in TABS]
+    assert book.sheetnames == [*(config.tab_title(tab) for tab in TABS), REPORT]
+    assert book[REPORT]["A1"].value == REPORT_PLACEHOLDER
     for tab in TABS:
         sheet = book[config.tab_title(tab)]
         assert tuple(cell.value for cell in sheet[1]) == COLUMNS[tab]
@@ -594,7 +597,7 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
     done = store.init_tabs()
 
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [MENTORS_TITLE, PAIRINGS, MENTEES, OTHER_TAB, PROBLEMS, RUNS]
+    assert book.sheetnames == [MENTORS_TITLE, PAIRINGS, MENTEES, OTHER_TAB, PROBLEMS, RUNS, REPORT]
     assert tuple(cell.value for cell in book[MENTEES][1]) == COLUMNS[MENTEES]
     assert [cell.value for cell in book[PAIRINGS][1]][-5:] == [
         "Notes",
@@ -611,8 +614,8 @@ def test_init_adds_only_what_is_missing(tmp_path: Path) -> None:
             assert [c.value for c in book[title][number]][: len(row)] == row
     # Mentors Paused until, Mentees headers, Pairings Notes (and the later optional
     # columns), Problems and Runs created; and, as on Google, the dropdowns and Status
-    # colours the existing tabs lacked.
-    assert len(done) == 9
+    # colours the existing tabs lacked, and the Report tab.
+    assert len(done) == 10
     assert [line for line in done if "dropdown" in line or "coloured" in line] == [
         f"added a Active dropdown to tab {MENTORS_TITLE!r}",
         "added a Route dropdown to tab 'Mentees'",

@@ -21,7 +21,7 @@ from mentorsheet.app.run import holder_name
 from mentorsheet.config import Config
 from mentorsheet.core.effects import local_stamp
 from mentorsheet.core.erasure import CellErasure, Erasure, plan_erasure
-from mentorsheet.core.schema import PROBLEMS, RunColumn
+from mentorsheet.core.schema import PROBLEMS, REPORT_PLACEHOLDER, RunColumn
 from mentorsheet.errors import NothingToEraseError, UsageError
 
 
@@ -100,7 +100,11 @@ def forget(
         if not dry_run:
             row = runs_row(started, clock(), config, erasure.count)
             row[RunColumn.PROBLEMS] = str(len(erasure.problems))
-            session.finish(erasure.problems, row, erase=erasure.cells)
+            # The Report tab may name the person too: it is cleared in the same write,
+            # and the next run writes it again without them.
+            session.finish(
+                erasure.problems, row, erase=erasure.cells, report=[[REPORT_PLACEHOLDER]]
+            )
         stats = session.stats
     return ForgetReport(email=wanted, dry_run=dry_run, changes=changes, stats=stats)
 

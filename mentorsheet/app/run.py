@@ -44,12 +44,20 @@ from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.effects import Moment, Queued, local_stamp
 from mentorsheet.core.erasure import Erasure
 from mentorsheet.core.lifecycle import BusinessCalendar
-from mentorsheet.core.messages import EMAIL, SLACK, LedgerKey, OutgoingMessage
+from mentorsheet.core.messages import EMAIL, SLACK, Kind, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
 from mentorsheet.core.parsing import parse_workbook
 from mentorsheet.core.pauses import returning_soon
-from mentorsheet.core.plan import DigestPlan, RunPlan, plan_digest, plan_run, settle
+from mentorsheet.core.plan import (
+    DigestPlan,
+    RunPlan,
+    plan_digest,
+    plan_run,
+    plan_weekly_report,
+    settle,
+)
 from mentorsheet.core.raw import RawWorkbook
+from mentorsheet.core.report import ProgrammeReport, programme_report, report_rows
 from mentorsheet.core.retention import plan_retention
 from mentorsheet.core.schema import PAIRINGS, PC, RunColumn, Status
 from mentorsheet.core.sheet_links import SheetLinks
@@ -146,6 +154,8 @@ class _Run:
     dry_run: bool
     at: Moment
     pairings_tab: str
+    programme: Programme = field(default_factory=Programme)
+    programme_report: ProgrammeReport | None = None
     parsed_problems: tuple[Problem, ...] = ()
     links: SheetLinks = field(default_factory=SheetLinks)  # where the digest's rows are
     plan: RunPlan | None = None
@@ -188,6 +198,8 @@ class _Run:
         if self.dry_run:
             return "would be sent" if self.dry_digest is not None else ""
         for delivered in self.digest_log.delivered:
+            if delivered.queued.message.kind is not Kind.DIGEST:
+                continue  # the weekly report, delivered beside it
             outcome = delivered.outcome
             return "sent" if outcome.result == "sent" else f"not confirmed sent: {outcome.detail}"
         return ""
@@ -217,7 +229,10 @@ class _Run:
             left_for_next_run=(plan.left_for_next_run if plan is not None else 0)
             + self.log.left_for_next_run,
             digest=self.digest.summary if self.digest is not None else None,
-            digest_sent=any(d.outcome.result == "sent" for d in self.digest_log.delivered),
+            digest_sent=any(
+                d.outcome.result == "sent" and d.queued.message.kind is Kind.DIGEST
+                for d in self.digest_log.delivered
+            ),
             digest_note=self.digest_note(),
             problems=self.problems(),
             skipped_writes=[f"{pid}: {reason}" for pid, reason in self.skipped()],
@@ -271,6 +286,7 @@ class Runner:
                 dry_run,
                 Moment(started, today, self.config.schedule.zone),
                 self.config.workbook.tab_title(PAIRINGS),
+                programme=programme,
                 parsed_problems=programme.problems,
                 links=SheetLinks.of(raw),
             )
@@ -301,7 +317,7 @@ class Runner:
     def _close(self, session: WorkbookSession, run: _Run) -> RunReport:
         report = run.report(finished=self.clock())
         if not run.dry_run:
-            self._finish(session, report, run.retention)
+            self._finish(session, run, report)
         return dataclasses.replace(report, stats=session.stats)
 
     def _delivery(
@@ -386,11 +402,23 @@ class Runner:
                 if run.dry_run:
                     run.dry_previews.append(rendered.preview)
                 items.append((staff, rendered))
+        weekly = plan_weekly_report(
+            at=run.at,
+            report=self._report(run),
+            markers=programme.markers,
+            weekday=self.config.report.weekly_weekday,
+        )
+        if weekly is not None and EMAIL in self._by_name:
+            rendered = self._by_name[EMAIL].render(weekly.message)
+            if run.dry_run:
+                run.dry_previews.append(rendered.preview)
+            items.append((weekly, rendered))
         if items and not run.dry_run:
             delivery = self._delivery(session, run, run.digest_log, NoProgress())
             delivery.run(Batch(items=items))
 
-    def _finish(self, session: WorkbookSession, report: RunReport, retention: Erasure) -> None:
+    def _finish(self, session: WorkbookSession, run: _Run, report: RunReport) -> None:
+        retention = run.retention
         finished = report.finished or self.clock()
         zone = self.config.schedule.zone
         run_row: dict[str, str] = {
@@ -406,4 +434,19 @@ class Runner:
             + (f"; {retention.count} cell(s) erased (retention)" if retention.count else ""),
             RunColumn.DIGEST: report.digest_note,
         }
-        session.finish(report.problems, run_row, erase=retention.cells)
+        session.finish(
+            report.problems,
+            run_row,
+            erase=run.retention.cells,
+            report=report_rows(self._report(run)),
+        )
+
+    def _report(self, run: _Run) -> ProgrammeReport:
+        """The programme report, from the pairings as this run leaves them (once a run)."""
+        if run.programme_report is None:
+            programme = run.programme
+            if run.pairings_after:
+                programme = dataclasses.replace(programme, pairings=run.pairings_after)
+            calendar = BusinessCalendar.from_config(self.config.schedule)
+            run.programme_report = programme_report(programme, run.at.today, self.config, calendar)
+        return run.programme_report

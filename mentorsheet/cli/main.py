@@ -251,6 +251,40 @@ def forget(
         )
 
 
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default="report.html",
+    show_default=True,
+    help="Where to write the HTML report.",
+)
+@_common
+def report(
+    out: str, config_path: str | None, spreadsheet: str | None, verbose: int, quiet: int
+) -> None:
+    """Write the programme report (charts and numbers) as one self-contained HTML file."""
+    from pathlib import Path
+
+    from mentorsheet.app.report import write_report_file
+    from mentorsheet.app.wiring import build_store
+
+    ctx = _context(config_path, spreadsheet, verbose, quiet)
+    try:
+        config = ctx.config()
+        written = write_report_file(config, build_store(config), out=Path(out), clock=_utc_now)
+    except MentorsheetError as exc:
+        ctx.fail(exc)
+    if ctx.verbosity >= 0:
+        numbers = written.report
+        ctx.console.print(
+            f"Report written to {written.path}: {numbers.pairings} pairings, "
+            f"{numbers.waiting} mentees waiting.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _run_command(command: Command) -> click.Command:
     docs = {
         "propose": "Propose new pairings (appended as Proposed, or Approved with auto_approve).",

@@ -28,6 +28,7 @@ from typing import Final, Literal
 from mentorsheet.core import endings
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.model import Mentee, Mentor, Pairing
+from mentorsheet.core.report import ProgrammeReport
 from mentorsheet.core.schema import PC, PairingColumn, Status
 
 
@@ -38,11 +39,13 @@ class Kind(StrEnum):
     REPAIR_NOTE = "repair-note"  # tells the old mentor of a Re-pair, kindly
     CHECKIN = "checkin"  # asks mentor and mentee how it is going (core/forms)
     DIGEST = "digest"
+    WEEKLY_REPORT = "weekly-report"  # the programme report with its charts, to staff
 
 
 EMAIL: Final = "email"
 SLACK: Final = "slack"
 DIGEST_MARKER: Final = "digest"  # the marker ledgering the day's digest
+WEEKLY_REPORT_MARKER: Final = "weekly_report"  # the day of this week's report email
 
 # What became of one message: sent; "check" (it may have gone: never sent
 # again, a person looks); "not sent" (certainly not); "skipped" (not tried:
@@ -82,6 +85,7 @@ class OutgoingMessage:
     business_days_waited: int = 0  # reminder: since the intro
     day: date | None = None  # digest
     summary: DigestSummary | None = None  # digest
+    report: ProgrammeReport | None = None  # the weekly report
 
     @property
     def pairing_id(self) -> str:
@@ -92,6 +96,9 @@ class OutgoingMessage:
         if self.kind is Kind.DIGEST:
             day = self.day.isoformat() if self.day is not None else ""
             return LedgerKey(DIGEST_MARKER, day, self.channel)
+        if self.kind is Kind.WEEKLY_REPORT:
+            year, week, _ = self.day.isocalendar() if self.day is not None else (0, 0, 0)
+            return LedgerKey(str(Kind.WEEKLY_REPORT), f"{year}-W{week:02d}", self.channel)
         numbered = self.kind in (Kind.REMINDER, Kind.CHECKIN)
         step = f"{self.kind}-{self.number}" if numbered else str(self.kind)
         return LedgerKey(self.pairing_id, step, self.channel)
@@ -250,6 +257,19 @@ DELIVERY_STEPS: Final[Mapping[tuple[Kind, str], DeliveryStep]] = {
             doubt=NOTHING,
             not_sent=Effect(marker=Source.BEFORE),  # frees the day for the next run
             marker=DIGEST_MARKER,
+            within_send_window=False,
+            records_result=False,
+        ),
+        # The weekly report: like the digest, by its own marker (the day it went).
+        DeliveryStep(
+            Kind.WEEKLY_REPORT,
+            EMAIL,
+            picks=None,
+            mark=Effect(marker=Source.TODAY),
+            sent=NOTHING,
+            doubt=NOTHING,
+            not_sent=Effect(marker=Source.BEFORE),  # frees the week for the next run
+            marker=WEEKLY_REPORT_MARKER,
             within_send_window=False,
             records_result=False,
         ),

@@ -65,6 +65,7 @@ from mentorsheet.core.messages import (
     DIGEST_MARKER,
     EMAIL,
     SLACK,
+    WEEKLY_REPORT_MARKER,
     DeliveryStep,
     Effect,
     Kind,
@@ -84,6 +85,7 @@ from mentorsheet.core.model import (
     StatusPlan,
 )
 from mentorsheet.core.pauses import paused_mentees, paused_mentors
+from mentorsheet.core.report import ProgrammeReport
 from mentorsheet.core.schema import CHECKIN_COLUMNS, PAIRINGS, PC, Status
 from mentorsheet.core.sheet_links import SheetLinks
 
@@ -573,3 +575,32 @@ def plan_digest(
     message = OutgoingMessage(Kind.DIGEST, channel, at.now, day=at.today, summary=summary)
     step = step_for(Kind.DIGEST, channel)
     return DigestPlan(summary, Queued(message, step, marker_before=last or ""), "")
+
+
+def weekly_report_due(*, today: date, weekday: int | None, last: str | None) -> bool:
+    """Whether this week's report email is due: the configured ``weekday`` (Monday 0) has
+    come this week, and none went this ISO week (``last``: the marker, the day it went).
+
+    On the first run on or after that day, so a week whose day has no run (a holiday,
+    a failed run) still gets its report later in the week, and never two.
+    """
+    if weekday is None or today.weekday() < weekday:
+        return False
+    if not last:
+        return True
+    try:
+        sent = date.fromisoformat(last)
+    except ValueError:
+        return True  # an unreadable marker (edited by hand): this week's report is owed
+    return sent.isocalendar()[:2] != today.isocalendar()[:2]
+
+
+def plan_weekly_report(
+    *, at: Moment, report: ProgrammeReport, markers: Mapping[str, str], weekday: int | None
+) -> Queued | None:
+    """The weekly report email to staff when due (ledgered by its own marker), else None."""
+    last = markers.get(WEEKLY_REPORT_MARKER)
+    if not weekly_report_due(today=at.today, weekday=weekday, last=last):
+        return None
+    message = OutgoingMessage(Kind.WEEKLY_REPORT, EMAIL, at.now, day=at.today, report=report)
+    return Queued(message, step_for(Kind.WEEKLY_REPORT, EMAIL), marker_before=last or "")

@@ -28,6 +28,11 @@ OPTIONAL_TABS: Final = (RESPONSES,)
 READ_TABS: Final = (*TABS, *OPTIONAL_TABS)
 # A tab's title when the config names none: the standard name, or the form's own.
 DEFAULT_TITLES: Final[Mapping[str, str]] = {RESPONSES: "Form responses 1"}
+# mentorsheet's own report of how the programme is doing (core/report): rewritten on
+# every run, never read back, so it is not one of the TABS a run reads.
+REPORT: Final = "Report"
+REPORT_PLACEHOLDER: Final = "Programme report: mentorsheet rewrites this tab on every run."
+ReportCell = str | int | float  # a Report tab cell: text or a number, never a formula
 
 
 class MentorColumn(StrEnum):

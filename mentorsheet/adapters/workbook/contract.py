@@ -44,6 +44,9 @@ from typing import Protocol
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawWorkbook
+from mentorsheet.core.schema import ReportCell
+
+ReportRows = Sequence[Sequence[ReportCell]]  # the Report tab's rows (core/report.report_rows)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class WorkbookSession(Protocol):
         run_row: Mapping[str, str],
         *,
         erase: Sequence[CellErasure] = (),
+        report: ReportRows | None = None,
     ) -> None:
         """Rewrite Problems, make the erasures, append the Runs row, release the lease.
 
@@ -147,6 +151,11 @@ class WorkbookSession(Protocol):
         it still holds the text that was read; the Google store writes each as
         a find and replace of that text in that cell, under a write lock taken
         with the lease by an ``erasing`` session.
+
+        With ``report`` (the rows of :func:`~mentorsheet.core.report.report_rows`)
+        the Report tab is rewritten with them in the same write, and created
+        there when missing; without it the Report tab is left alone. Its
+        numbers are written as numbers, its texts as text, never formulas.
         """
         ...
 

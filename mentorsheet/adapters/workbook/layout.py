@@ -61,6 +61,10 @@ def created_tab(title: str, header: Sequence[str]) -> str:
     return f"created tab {title!r} with columns {', '.join(str(column) for column in header)}"
 
 
+def created_report_tab(title: str) -> str:
+    return f"created tab {title!r} for the programme report (rewritten on every run)"
+
+
 def added_headers(title: str, added: Sequence[str]) -> str:
     shown = ", ".join(repr(str(column)) for column in added)
     return f"added the missing header(s) {shown} to the end of tab {title!r}"

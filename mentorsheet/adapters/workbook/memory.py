@@ -26,14 +26,30 @@ from contextlib import contextmanager
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.erase import by_tab, locate
 from mentorsheet.adapters.workbook.guard import SessionGuard
-from mentorsheet.adapters.workbook.layout import added_headers, created_tab, layout_of
+from mentorsheet.adapters.workbook.layout import (
+    added_headers,
+    created_report_tab,
+    created_tab,
+    layout_of,
+)
 from mentorsheet.adapters.workbook.plan import check_write, plan_finish, plan_write, still_marked
 from mentorsheet.adapters.workbook.rows import data_end, present_columns, raw_tab, text_at
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import COLUMNS, PAIRINGS, PROBLEMS, READ_TABS, RUNS, TABS, header_key
+from mentorsheet.core.schema import (
+    COLUMNS,
+    PAIRINGS,
+    PROBLEMS,
+    READ_TABS,
+    REPORT,
+    REPORT_PLACEHOLDER,
+    RUNS,
+    TABS,
+    ReportCell,
+    header_key,
+)
 from mentorsheet.errors import MissingTabError, RunInProgressError
 
 TextGrid = list[list[str]]
@@ -128,6 +144,7 @@ class MemorySession:
         run_row: Mapping[str, str],
         *,
         erase: Sequence[CellErasure] = (),
+        report: Sequence[Sequence[ReportCell]] | None = None,
     ) -> None:
         self._guard.check_writable("finish the run")
         problems_grid, runs_grid = self._store.grid(PROBLEMS), self._store.grid(RUNS)
@@ -147,6 +164,9 @@ class MemorySession:
         for offset, texts in enumerate(plan.problem_rows, start=1):
             _put_row(problems_grid, offset, texts)
         _put_row(runs_grid, data_end(runs_grid), plan.run_row)
+        if report is not None:  # created when missing, as the other stores do
+            title = self._store.config.tab_title(REPORT)
+            self._store.tabs[title] = [[str(cell) for cell in row] for row in report]
         self._writes += 1
         self._guard.finished = True
 
@@ -221,6 +241,11 @@ class MemoryStore:
                 done.append(added_headers(title, layout.added))
                 if not dry_run:
                     _put_row(grid, 0, [""] * layout.added_at + list(layout.added))
+        report = self.config.tab_title(REPORT)
+        if report not in self.tabs:
+            done.append(created_report_tab(report))
+            if not dry_run:
+                self.tabs[report] = [[REPORT_PLACEHOLDER]]
         return done
 
     # --- the tabs, for tests --------------------------------------------------------------

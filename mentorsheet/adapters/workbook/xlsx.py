@@ -20,11 +20,8 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   the same directory, are flushed to disk, then renamed over the workbook,
   unless someone saved the workbook since it was loaded: then the change is
   made again on their version (a staff edit is never saved over).
-  A workbook that is a symbolic link (common in synced folders) is saved
-  through it: the temporary file goes beside the real file and is renamed
-  over it, so the link stays a link and the real workbook holds the records;
-  the run lock and the editors' lock files are looked for by the real file
-  too.
+  A symbolic link (common in synced folders) is saved through: the temporary
+  file goes beside the real file, and locks are looked for by the real file.
 - **Staff formatting survives.** The workbook is loaded in full (not
   read-only) and saved back, so fonts, fills, widths, validations,
   conditional formats and other tabs are kept. What openpyxl cannot carry
@@ -39,15 +36,13 @@ Markers live in the workbook's custom document properties (names
 ``mentorsheet.<key>``): invisible in the grid, kept by Excel and LibreOffice,
 and saved in the same file, so they are as durable as the data they describe.
 
-Request counting: each load of the file counts as one read and each save as
-one write (see :attr:`XlsxSession.stats`). A write loads the file again only
-when it changed since this session last loaded or saved it, so a ``run``
-costs one read for ``read()``, one load for its first write, and one save per
-write, ``set_marker`` and ``finish``.
-
-Text comes back as XML keeps it: CR LF and lone CR read as LF, and the few
-characters XML cannot hold at all (most control characters) are dropped
-when written.
+Request counting: each load of the file is one read and each save one write
+(:attr:`XlsxSession.stats`). A write loads the file again only when it changed
+since this session last loaded or saved it, so a ``run`` costs one read for
+``read()``, one load for its first write, and one save per write,
+``set_marker`` and ``finish``. Text comes back as XML keeps it: CR LF and lone
+CR read as LF, and the few characters XML cannot hold at all (most control
+characters) are dropped when written.
 """
 
 from __future__ import annotations
@@ -83,6 +78,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_write,
     still_marked,
 )
+from mentorsheet.adapters.workbook.report_tab import add_xlsx_report_tab, write_xlsx_report
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
 from mentorsheet.adapters.workbook.xlsx_files import (
     MARKER_PREFIX,
@@ -109,9 +105,11 @@ from mentorsheet.core.schema import (
     PAIRINGS,
     PROBLEMS,
     READ_TABS,
+    REPORT,
     RUNS,
     TABS,
     CellKind,
+    ReportCell,
 )
 from mentorsheet.errors import (
     MissingTabError,
@@ -295,13 +293,18 @@ class XlsxSession:
         run_row: Mapping[str, str],
         *,
         erase: Sequence[CellErasure] = (),
+        report: Sequence[Sequence[ReportCell]] | None = None,
     ) -> None:
         self._guard.check_writable("finish the run")
-        self._saving(lambda: self._finish(problems, run_row, erase))
+        self._saving(lambda: self._finish(problems, run_row, erase, report))
         self._guard.finished = True
 
     def _finish(
-        self, problems: Sequence[Problem], run_row: Mapping[str, str], erase: Sequence[CellErasure]
+        self,
+        problems: Sequence[Problem],
+        run_row: Mapping[str, str],
+        erase: Sequence[CellErasure],
+        report: Sequence[Sequence[ReportCell]] | None,
     ) -> None:
         workbook, loaded_as = self._editable()
         # Located in the file as it is now, under its lock (adapters/workbook/erase).
@@ -310,6 +313,8 @@ class XlsxSession:
             if isinstance(sheet, Worksheet):
                 for row, column, text in locate(_grid(sheet), erasures):
                     set_value(sheet.cell(row=row + 1, column=column + 1), CellKind.TEXT, text)
+        if report is not None:  # in the same save as Problems and Runs
+            write_xlsx_report(workbook, self._store.config.tab_title(REPORT), report)
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
         runs_grid = _grid(runs_sheet)
@@ -479,6 +484,7 @@ class XlsxStore:
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
                 done.extend(lay_out(sheet, tab, aliases))
+            done.extend(add_xlsx_report_tab(workbook, self.config.tab_title(REPORT)))
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0

@@ -13,6 +13,7 @@ from typing import Final
 from mentorsheet.adapters.channels.base import Preview, Rendered
 from mentorsheet.adapters.channels.email.base import MailSender
 from mentorsheet.adapters.channels.email.compose import Composer
+from mentorsheet.adapters.channels.email.weekly import weekly_report_email
 from mentorsheet.core.digest import digest_sections, render_markdown, render_text
 from mentorsheet.core.forms import confirmed_line
 from mentorsheet.core.messages import EMAIL, Kind, OutgoingMessage
@@ -46,6 +47,10 @@ class EmailChannel:
         return self._sender.send(rendered.payload, key=rendered.message.key.name)
 
     def _compose(self, message: OutgoingMessage) -> EmailMessage:
+        if message.kind is Kind.WEEKLY_REPORT:
+            if message.report is None:
+                raise ValueError("a weekly report needs its report")
+            return weekly_report_email(self._composer, message.report, now=message.at)
         if message.kind is Kind.DIGEST:
             if message.day is None or message.summary is None:
                 raise ValueError("a digest needs its day and summary")

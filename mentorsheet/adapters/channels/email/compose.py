@@ -153,6 +153,11 @@ class Composer:
     def overridden(self) -> list[str]:
         return overridden_templates(self._templates_dir)
 
+    def to_staff(self) -> tuple[Address, Address, str]:
+        """From and To of a message to staff (the weekly report), and the programme's name."""
+        staff = _address("staff email", "", self._mail.staff_email)
+        return self._sender(), staff, self._mail.programme_name
+
     # --- checking --------------------------------------------------------------
 
     def check(self) -> None:

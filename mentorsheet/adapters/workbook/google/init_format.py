@@ -39,6 +39,7 @@ from mentorsheet.adapters.workbook.layout import (
     added_dropdown,
     added_headers,
     coloured,
+    created_report_tab,
     created_tab,
     layout_of,
 )
@@ -47,6 +48,8 @@ from mentorsheet.core.schema import (
     COLUMNS,
     PAIRINGS,
     PROBLEMS,
+    REPORT,
+    REPORT_PLACEHOLDER,
     RUNS,
     SLACK_COLUMNS,
     STAFF_PAIRING_COLUMNS,
@@ -116,6 +119,12 @@ def init_tabs(client: SheetsClient, config: WorkbookConfig, *, dry_run: bool) ->
             sheet=sheet_by_title(spreadsheet, title),
         )
         requests_.extend(formats.requests())
+    report = config.tab_title(REPORT)
+    if report not in infos:  # mentorsheet's own tab, rewritten on every run
+        sheet_id = _new_sheet_id(used_ids)
+        requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": report}}})
+        requests_.append(write_header(sheet_id, 0, [REPORT_PLACEHOLDER]))
+        done.append(created_report_tab(report))
     if requests_ and not dry_run:
         client.update("set up the tabs", requests_)
     return done

@@ -32,18 +32,17 @@ each later ``write()``  1      1       ``values:batchGetByDataFilter`` of the
                                        ``values:batchUpdateByDataFilter`` on them
 ``set_marker()``               1       ``batchUpdate`` (spreadsheet metadata)
 ``finish()``                   1       one atomic ``batchUpdate``: Problems,
-                                       Runs, tags and lease removed
+                                       Report, Runs, tags and lease removed
 ======================  =====  ======  ==========================================
 
-Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than
-the default ``mail.max_per_run`` of 200) add one read to the flush that
-reaches them. A step a command does not need costs nothing: a ``run`` that writes, flushes
+Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than the
+default ``mail.max_per_run`` of 200) add one read to the flush that reaches them.
+A step a command does not need costs nothing: a ``run`` that writes, flushes
 once and records the digest costs 4 reads and 5 writes (measured the same on a
 5,000-row Pairings tab as on a 20-row one); ``propose`` 3 reads and 3 writes; a
 run with nothing to write 2 reads and 2 writes; any ``--dry-run`` and
-``doctor`` 2 reads and no writes; ``init`` at most 2 reads and 1 write. Each
-extra flush of a long send batch adds 1 read and 1 write, and taking the digest marker
-back after a failed digest adds 1.
+``doctor`` 2 reads and no writes; ``init`` at most 2 reads and 1 write. Each extra
+flush adds 1 read and 1 write, taking the digest marker back after a failed digest 1.
 
 Writes that are not idempotent
 ------------------------------
@@ -74,7 +73,12 @@ from gspread.http_client import ParamsType
 from gspread.utils import absolute_range_name
 
 from mentorsheet.adapters.google_auth import SHEETS_SCOPE, load_credentials, service_account_email
-from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
+from mentorsheet.adapters.workbook.contract import (
+    PairingUpdate,
+    ReportRows,
+    RequestStats,
+    WriteOutcome,
+)
 from mentorsheet.adapters.workbook.google.cells import (
     CELL_FIELDS,
     META_FIELDS,
@@ -112,12 +116,13 @@ from mentorsheet.adapters.workbook.plan import (
     plan_finish,
     plan_write,
 )
+from mentorsheet.adapters.workbook.report_tab import report_requests
 from mentorsheet.adapters.workbook.rows import rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
 from mentorsheet.core.model import Problem
 from mentorsheet.core.raw import RawTab, RawWorkbook
-from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, READ_TABS, RUNS, resolve_columns
+from mentorsheet.core.schema import PAIRINGS, PC, PROBLEMS, READ_TABS, REPORT, RUNS, resolve_columns
 from mentorsheet.errors import MissingTabError
 
 log = logging.getLogger(__name__)
@@ -351,11 +356,7 @@ class GoogleSheetsSession:
         return _PairingsNow(tab=info, rows=grid_texts(sheet), tags=row_tags(sheet), locks=locks)
 
     def _locked_relocate(self) -> _PairingsNow:
-        """The Pairings tab read under a fresh write lock: one atomic ``batchUpdate`` takes both.
-
-        The lock is added and the tab returned as it then stands, so no staff
-        edit lands between this read and the write that lifts the lock.
-        """
+        """The Pairings tab read under a fresh write lock, both in one atomic ``batchUpdate``."""
         title = self._config.tab_title(PAIRINGS)
         body: Json = {
             "requests": self._lock.take_requests(self._tab(PAIRINGS).sheet_id),
@@ -454,6 +455,7 @@ class GoogleSheetsSession:
         run_row: Mapping[str, str],
         *,
         erase: Sequence[CellErasure] = (),
+        report: ReportRows | None = None,
     ) -> None:
         self._check_writable("finish the run")
         check_known(RUNS, run_row, "the Runs row")
@@ -463,13 +465,14 @@ class GoogleSheetsSession:
         problems_tab, runs_tab = self._tab(PROBLEMS), self._tab(RUNS)
         # Before Problems is cleared: the erasures' cells are where the read found them.
         sent = erase_requests(erase, self._tabs)
-        content: list[Json] = [request for _erasure, request in sent]
+        rewrite: list[Json] = [request for _erasure, request in sent]
+        report_title = self._config.tab_title(REPORT)
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
-            content.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
+            rewrite.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
         if plan.problem_rows:
-            content.append(append_cells(problems_tab.sheet_id, plan.problem_rows))
-        content.append(append_cells(runs_tab.sheet_id, [plan.run_row], plan.run_kinds))
+            rewrite.append(append_cells(problems_tab.sheet_id, plan.problem_rows))
+        rewrite.append(append_cells(runs_tab.sheet_id, [plan.run_row], plan.run_kinds))
         cleanup = [
             *self._tags.cleanup(),
             *self._lock.remove_requests(),
@@ -495,6 +498,7 @@ class GoogleSheetsSession:
             nonlocal response
             if number > 1 and not self._lease.ours(self._look()):
                 return  # the lease goes with the Runs row: gone means done
+            content = [*rewrite, *report_requests(report_title, self._tabs, report)]
             try:
                 response = batch([*content, *cleanup])
             except APIError as exc:
@@ -505,6 +509,7 @@ class GoogleSheetsSession:
                 keep: list[Json] = []
                 if self._lease.ours(self._look()):  # the look also finds our write lock
                     keep = [*self._lock.remove_requests(), self._lease.delete_request()]
+                content = [*rewrite, *report_requests(report_title, self._tabs, report)]
                 response = batch([*content, *keep])
 
         self._api.run("finish the run (Problems and Runs tabs)", attempt)
