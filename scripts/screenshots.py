@@ -1,15 +1,16 @@
-"""Screenshot what staff read, as a browser shows it: the demo's digest email.
+"""Screenshot what staff read, as a browser shows it: the demo's digest email and report.
 
 Usage: ``scripts/screenshots [--out docs] [--keep-html DIR]``
 
 Builds the demo workbook in a temporary folder, runs the scheduled job on it
 (``.xlsx`` workbook, outbox mail) and takes the HTML part of the digest email
-it wrote. Each page is written to a file and screenshotted by headless
+it wrote, and the programme report (``mentorsheet report``) of the same
+workbook. Each page is written to a file and screenshotted by headless
 Chromium (the system's ``chromium`` or ``chromium-browser``) at desktop width
 and at a phone's (375px), as ``<name>-desktop.png`` and ``<name>-phone.png``.
 
-Every page is one entry of ``ARTEFACTS``: a name and a function that, given
-a scratch folder, returns the page's HTML.
+Every page is one entry of ``ARTEFACTS``: a name, a function that, given a
+scratch folder, returns the page's HTML, and the window's height.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Final
 
 from mentorsheet.app.demo import build_demo_workbook
+from mentorsheet.app.report import write_report_file
 from mentorsheet.app.run import Runner
 from mentorsheet.app.wiring import build_channels, build_store
 from mentorsheet.config import Config, load_config
@@ -34,7 +36,7 @@ from mentorsheet.core.lifecycle import BusinessCalendar
 ROOT: Final = Path(__file__).resolve().parent.parent
 DEMO_CONFIG: Final = ROOT / "config" / "demo.toml"
 # (name, width, height): the window Chromium renders into, in CSS pixels.
-VIEWS: Final = (("desktop", 1200, 1500), ("phone", 375, 1500))
+VIEWS: Final = (("desktop", 1200), ("phone", 375))  # (name, window width in CSS pixels)
 
 
 def demo_config(folder: Path) -> Config:
@@ -69,7 +71,26 @@ def demo_digest_html(folder: Path) -> str:
     raise SystemExit("the demo's digest email has no HTML part")
 
 
-ARTEFACTS: Final[tuple[tuple[str, Callable[[Path], str]], ...]] = (("digest", demo_digest_html),)
+def demo_report_html(folder: Path) -> str:
+    """The programme report (``mentorsheet report``) of the demo after its first run."""
+    config = demo_config(folder)
+    now = datetime.now(UTC)
+    today = BusinessCalendar.from_config(config.schedule).local_date(now)
+    build_demo_workbook(Path(config.workbook.path), config, today=today)
+    store = build_store(config)
+    Runner(config=config, store=store, channels=build_channels(config), clock=lambda: now).run(
+        "run"
+    )
+    out = folder / "report-file.html"
+    write_report_file(config, store, out=out, clock=lambda: now)
+    return out.read_text(encoding="utf-8")
+
+
+# (name, the page's HTML from a scratch folder, the window's height in CSS pixels)
+ARTEFACTS: Final[tuple[tuple[str, Callable[[Path], str], int], ...]] = (
+    ("digest", demo_digest_html, 1500),
+    ("report", demo_report_html, 3600),
+)
 
 
 def find_chromium() -> str:
@@ -110,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     chromium = find_chromium()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        for name, render in ARTEFACTS:
+        for name, render, height in ARTEFACTS:
             folder = Path(scratch) / name
             folder.mkdir()
             page = folder / f"{name}.html"
@@ -118,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep_html is not None:
                 args.keep_html.mkdir(parents=True, exist_ok=True)
                 shutil.copy(page, args.keep_html / page.name)
-            for view, width, height in VIEWS:
+            for view, width in VIEWS:
                 png = args.out / f"{name}-{view}.png"
                 screenshot(chromium, page, png, width, height)
                 print(f"{png}  ({width}x{height})")
