@@ -126,6 +126,11 @@ class WorkbookConfig(_Section):
                 raise _BadValue(
                     f"workbook.tabs.{tab}", f"{title!r} is already the title of another tab"
                 )
+        # The Report tab is rewritten whole on every run: never one of the tabs it reads.
+        report = self.tab_title(REPORT)
+        if any(self.tab_title(tab) == report for tab in READ_TABS):
+            key = "workbook.tabs.Report" if REPORT in self.tabs else "workbook.tabs"
+            raise _BadValue(key, f"{report!r} is the Report tab's title and another tab's")
         return self
 
     def tab_title(self, tab: str) -> str:

@@ -21,6 +21,7 @@ from mentorsheet.core.report import (
     build_report,
     funnel_stage,
     report_rows,
+    report_text,
 )
 from mentorsheet.core.schema import MENTEES, MENTORS, PAIRINGS, PROBLEMS, REPORT, RUNS
 from tests.fakes.sheets_api import FakeSheets, make_google_store
@@ -268,7 +269,7 @@ def test_the_report_tab_rides_in_the_finishing_request_on_google(
         for title, rows in tabs().items():
             fake.add_tab(title, rows)
         if with_tab:  # an old report, longer than the new one: none of it is left
-            fake.add_tab(REPORT, [["stale"] * 3 for _ in range(80)])
+            fake.add_tab(REPORT, [["Programme report, 2026-11-01"], *[["stale"] * 3] * 80])
         fake.reset_counts()
         run_live(google, make_google_store(fake, google.workbook), tmp_path / str(with_tab))
         costs.append((fake.reads, fake.writes))
@@ -308,3 +309,67 @@ def test_forgetting_a_person_clears_the_report_tab_in_the_same_write(
     assert "ada@example.org" in {cell for row in store.rows(REPORT) for cell in row}
     forget(config, store, "ada@example.org", clock=lambda: NOON, dry_run=False)
     assert store.rows(REPORT) == [[REPORT_PLACEHOLDER]]
+
+
+STAFF_NOTES = [["Who to thank at the summer party"], ["Ada, for three years of Tuesdays"]]
+
+
+def test_a_staff_tab_titled_report_is_never_rewritten_on_any_store(
+    config: Config, tmp_path: Path
+) -> None:
+    # Memory
+    store = MemoryStore.from_tabs(config.workbook, {**tabs(), REPORT: STAFF_NOTES})
+    run_live(config, store, tmp_path / "memory")
+    assert store.rows(REPORT)[:2] == STAFF_NOTES
+    assert any(row[:2] == [REPORT, "1"] for row in store.rows(PROBLEMS))
+    # .xlsx: init leaves an existing tab alone; the run then finds staff text in A1
+    path = Path(config.workbook.path)
+    write_xlsx(path, config, mentors=MENTORS_, mentees=MENTEES_, pairings=PAIRINGS_)
+    book = openpyxl.load_workbook(path)
+    del book[REPORT]
+    sheet = book.create_sheet(REPORT)
+    for row in STAFF_NOTES:
+        sheet.append(row)
+    book.save(path)
+    from mentorsheet.adapters.workbook.xlsx import XlsxStore
+
+    run_live(config, XlsxStore(path, config.workbook), tmp_path / "xlsx")
+    kept = [list(r) for r in openpyxl.load_workbook(path)[REPORT].iter_rows(values_only=True)]
+    assert kept[:2] == STAFF_NOTES
+    problems = list(openpyxl.load_workbook(path)[PROBLEMS].iter_rows(values_only=True))
+    assert any(row[0] == REPORT and "not mentorsheet's report" in str(row) for row in problems)
+    # Google Sheets: the tab's A1 rides in the one read, so the count is unchanged
+    google = make_config(tmp_path, workbook={"backend": "google", "spreadsheet": "fake"})
+    costs = []
+    for staff in (True, False):
+        fake = FakeSheets()
+        fake.clock.moment = NOON
+        for title, rows in tabs().items():
+            fake.add_tab(title, rows)
+        fake.add_tab(REPORT, STAFF_NOTES if staff else [["Programme report, old"]])
+        fake.reset_counts()
+        run_live(google, make_google_store(fake, google.workbook), tmp_path / f"g{staff}")
+        costs.append((fake.reads, fake.writes))
+        values = fake.tab_values(REPORT)
+        if staff:
+            assert values[:2] == STAFF_NOTES
+            assert any(r.get("Tab") == REPORT for r in fake.records(PROBLEMS))
+        else:
+            assert report_grid(values)["In contact"][:4] == ["1", "1", "0", "2"]
+    assert costs[0] == costs[1]
+
+
+def test_the_report_tab_may_not_share_a_title_with_a_tab_a_run_reads(tmp_path: Path) -> None:
+    from mentorsheet.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"workbook\.tabs.*Mentors"):
+        make_config(tmp_path, workbook={"tabs": {"Report": "Mentors"}})
+    with pytest.raises(ConfigError, match="Report"):
+        make_config(tmp_path, workbook={"tabs": {"Mentees": "Report"}})
+
+
+def test_the_weekly_emails_text_is_the_report_without_the_tabs_caption(config: Config) -> None:
+    text = report_text(report_of(config))
+    assert text.startswith("Programme report, ")
+    assert "rewritten by mentorsheet" not in text
+    assert "Median business days to first contact  2" in text

@@ -372,7 +372,8 @@ def report_rows(report: ProgrammeReport) -> list[list[ReportCell]]:
 def report_text(report: ProgrammeReport) -> str:
     """The report as plain text (the weekly email's text part): the Report tab's rows."""
     lines = []
-    for row in report_rows(report):
+    title, *rows = report_rows(report)
+    for row in [title[:1], *rows]:  # the title without the tab's own caption
         cells = [f"{cell:g}" if isinstance(cell, float) else str(cell) for cell in row]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines).strip() + "\n"

@@ -32,6 +32,17 @@ DEFAULT_TITLES: Final[Mapping[str, str]] = {RESPONSES: "Form responses 1"}
 # every run, never read back, so it is not one of the TABS a run reads.
 REPORT: Final = "Report"
 REPORT_PLACEHOLDER: Final = "Programme report: mentorsheet rewrites this tab on every run."
+REPORT_MARK: Final = "Programme report"  # how the Report tab's first cell always starts
+
+
+def is_report_tab(first_cell: str) -> bool:
+    """Whether a tab whose A1 holds ``first_cell`` is mentorsheet's Report (or empty).
+
+    A staff tab that happens to bear the Report tab's title is never rewritten.
+    """
+    return not first_cell.strip() or first_cell.strip().startswith(REPORT_MARK)
+
+
 ReportCell = str | int | float  # a Report tab cell: text or a number, never a formula
 
 

@@ -33,6 +33,7 @@ from mentorsheet.adapters.workbook.layout import (
     layout_of,
 )
 from mentorsheet.adapters.workbook.plan import check_write, plan_finish, plan_write, still_marked
+from mentorsheet.adapters.workbook.report_tab import spare_foreign_tab
 from mentorsheet.adapters.workbook.rows import data_end, present_columns, raw_tab, text_at
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
@@ -147,6 +148,10 @@ class MemorySession:
         report: Sequence[Sequence[ReportCell]] | None = None,
     ) -> None:
         self._guard.check_writable("finish the run")
+        report_title = self._store.config.tab_title(REPORT)
+        existing = self._store.tabs.get(report_title) or [[""]]
+        first = (existing[0] or [""])[0]
+        report, problems = spare_foreign_tab(report_title, first, report, problems)
         problems_grid, runs_grid = self._store.grid(PROBLEMS), self._store.grid(RUNS)
         plan = plan_finish(
             problems_grid[0] if problems_grid else (),
@@ -165,8 +170,7 @@ class MemorySession:
             _put_row(problems_grid, offset, texts)
         _put_row(runs_grid, data_end(runs_grid), plan.run_row)
         if report is not None:  # created when missing, as the other stores do
-            title = self._store.config.tab_title(REPORT)
-            self._store.tabs[title] = [[str(cell) for cell in row] for row in report]
+            self._store.tabs[report_title] = [[str(cell) for cell in row] for row in report]
         self._writes += 1
         self._guard.finished = True
 

@@ -21,7 +21,8 @@ from openpyxl.workbook import Workbook
 from mentorsheet.adapters.workbook.google.cells import TabInfo
 from mentorsheet.adapters.workbook.layout import created_report_tab
 from mentorsheet.adapters.workbook.xlsx_format import set_text
-from mentorsheet.core.schema import REPORT_PLACEHOLDER, ReportCell
+from mentorsheet.core.model import Problem
+from mentorsheet.core.schema import REPORT_PLACEHOLDER, ReportCell, is_report_tab
 
 Json = dict[str, Any]
 _WIDTHS = (44, 26, 14, 16, 14, 12)  # characters, for the first columns
@@ -60,6 +61,44 @@ def add_xlsx_report_tab(workbook: Workbook, title: str) -> list[str]:
         return []
     write_xlsx_report(workbook, title, [[REPORT_PLACEHOLDER]])
     return [created_report_tab(title)]
+
+
+def spare_foreign_tab(
+    title: str,
+    first_cell: str,
+    report: Sequence[Sequence[ReportCell]] | None,
+    problems: Sequence[Problem],
+) -> tuple[Sequence[Sequence[ReportCell]] | None, Sequence[Problem]]:
+    """The report and problems to finish with: no report over a staff tab of the same title.
+
+    Such a tab (its A1 not the report's) is left as it is, and a Problem says so.
+    """
+    if report is None or is_report_tab(first_cell):
+        return report, problems
+    why = (
+        "this tab is not mentorsheet's report, so no report was written to it: rename it, "
+        "or give the report another tab under [workbook.tabs] Report"
+    )
+    return None, [*problems, Problem(title, 1, "", first_cell, why)]
+
+
+def first_cell(spreadsheet: Mapping[str, Any], title: str) -> str:
+    """A1 of the tab ``title`` in a ``spreadsheets.get`` answer ("" when absent)."""
+    for sheet in spreadsheet.get("sheets") or []:
+        if (sheet.get("properties") or {}).get("title") == title:
+            for block in sheet.get("data") or []:
+                for row in (block.get("rowData") or [])[:1]:
+                    for cell in (row.get("values") or [])[:1]:
+                        return str(cell.get("formattedValue", ""))
+    return ""
+
+
+def xlsx_first_cell(workbook: Workbook, title: str) -> str:
+    """A1 of the tab ``title`` as text ("" when there is no such tab)."""
+    if title not in workbook.sheetnames:
+        return ""
+    value = workbook[title]["A1"].value
+    return "" if value is None else str(value)
 
 
 def _cell(value: ReportCell) -> Json:

@@ -22,10 +22,9 @@ How it keeps the promises of :mod:`mentorsheet.adapters.workbook.contract`:
   made again on their version (a staff edit is never saved over).
   A symbolic link (common in synced folders) is saved through: the temporary
   file goes beside the real file, and locks are looked for by the real file.
-- **Staff formatting survives.** The workbook is loaded in full (not
-  read-only) and saved back, so fonts, fills, widths, validations,
-  conditional formats and other tabs are kept. What openpyxl cannot carry
-  (drawn shapes, form controls, some Excel extensions) is lost on a save.
+- **Staff formatting survives.** The workbook is loaded in full and saved back,
+  so fonts, fills, widths, validations, conditional formats and other tabs are
+  kept; what openpyxl cannot carry (shapes, form controls) is lost on a save.
 - **A workbook open in a spreadsheet program is not written.** Its owner
   would later save their copy over ours and undo what the run recorded
   (possibly causing an introduction to be sent twice), so a run refuses to
@@ -67,6 +66,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
+from mentorsheet.adapters.workbook import report_tab
 from mentorsheet.adapters.workbook.contract import PairingUpdate, RequestStats, WriteOutcome
 from mentorsheet.adapters.workbook.erase import by_tab, locate
 from mentorsheet.adapters.workbook.guard import SessionGuard
@@ -78,7 +78,6 @@ from mentorsheet.adapters.workbook.plan import (
     plan_write,
     still_marked,
 )
-from mentorsheet.adapters.workbook.report_tab import add_xlsx_report_tab, write_xlsx_report
 from mentorsheet.adapters.workbook.rows import data_end, raw_tab
 from mentorsheet.adapters.workbook.xlsx_files import (
     MARKER_PREFIX,
@@ -313,8 +312,11 @@ class XlsxSession:
             if isinstance(sheet, Worksheet):
                 for row, column, text in locate(_grid(sheet), erasures):
                     set_value(sheet.cell(row=row + 1, column=column + 1), CellKind.TEXT, text)
+        title = self._store.config.tab_title(REPORT)
+        first = report_tab.xlsx_first_cell(workbook, title)
+        report, problems = report_tab.spare_foreign_tab(title, first, report, problems)
         if report is not None:  # in the same save as Problems and Runs
-            write_xlsx_report(workbook, self._store.config.tab_title(REPORT), report)
+            report_tab.write_xlsx_report(workbook, title, report)
         problem_sheet = self._sheet(workbook, PROBLEMS)
         runs_sheet = self._sheet(workbook, RUNS)
         runs_grid = _grid(runs_sheet)
@@ -484,7 +486,7 @@ class XlsxStore:
                 if not isinstance(sheet, Worksheet):
                     raise WorkbookError(f"{title!r} in {self.path} is a chart, not a sheet")
                 done.extend(lay_out(sheet, tab, aliases))
-            done.extend(add_xlsx_report_tab(workbook, self.config.tab_title(REPORT)))
+            done.extend(report_tab.add_xlsx_report_tab(workbook, self.config.tab_title(REPORT)))
             if placeholder is not None:
                 workbook.remove(placeholder)  # openpyxl's empty "Sheet"
                 workbook.active = 0

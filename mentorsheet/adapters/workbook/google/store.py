@@ -13,9 +13,9 @@ Request budget
 --------------
 Sheets allows 60 requests a minute per user, so a whole ``run`` costs a fixed
 number of requests whatever the row count: **at most 4 reads and 5 writes**,
-the run lease included. Only extra flushes of a long send batch add one read
-and one write each, and only waiting for another run's lease, or recovering from a failed
-request, adds more.
+the run lease included (3 and 6 under a service account, see below). Only extra
+flushes of a long send batch, waiting for another run's lease, or recovering from a
+failed request add more.
 
 ======================  =====  ======  ==========================================
 step                    reads  writes  request
@@ -27,9 +27,11 @@ first ``write()``       1      1       ``spreadsheets.get`` of Pairings (re-loca
                                        rows by Pairing ID); one atomic
                                        ``batchUpdate``
 each later ``write()``  1      1       ``values:batchGetByDataFilter`` of the
-                                       header and the tagged rows (their Status
-                                       now, :mod:`.recheck`), then
-                                       ``values:batchUpdateByDataFilter`` on them
+                                       header and the tagged rows (:mod:`.recheck`),
+                                       ``values:batchUpdateByDataFilter`` on them;
+                       (0)    (2)      under a service account: a ``batchUpdate``
+                                       taking the lock and answering with the tab,
+                                       then one lifting it (:mod:`.lock`)
 ``set_marker()``               1       ``batchUpdate`` (spreadsheet metadata)
 ``finish()``                   1       one atomic ``batchUpdate``: Problems,
                                        Report, Runs, tags and lease removed
@@ -37,12 +39,8 @@ each later ``write()``  1      1       ``values:batchGetByDataFilter`` of the
 
 Rows beyond the row tags' budget (:mod:`.tags`: about 250 intros, more than the
 default ``mail.max_per_run`` of 200) add one read to the flush that reaches them.
-A step a command does not need costs nothing: a ``run`` that writes, flushes
-once and records the digest costs 4 reads and 5 writes (measured the same on a
-5,000-row Pairings tab as on a 20-row one); ``propose`` 3 reads and 3 writes; a
-run with nothing to write 2 reads and 2 writes; any ``--dry-run`` and
-``doctor`` 2 reads and no writes; ``init`` at most 2 reads and 1 write. Each extra
-flush adds 1 read and 1 write, taking the digest marker back after a failed digest 1.
+A step a command does not need costs nothing (the README's table has each
+command's cost, measured by ``tests/test_quota.py``).
 
 Writes that are not idempotent
 ------------------------------
@@ -116,7 +114,7 @@ from mentorsheet.adapters.workbook.plan import (
     plan_finish,
     plan_write,
 )
-from mentorsheet.adapters.workbook.report_tab import report_requests
+from mentorsheet.adapters.workbook.report_tab import first_cell, report_requests, spare_foreign_tab
 from mentorsheet.adapters.workbook.rows import rows_by_id
 from mentorsheet.config import WorkbookConfig
 from mentorsheet.core.erasure import CellErasure
@@ -207,6 +205,7 @@ class GoogleSheetsSession:
         self._titles: tuple[str, ...] = ()
         self._headers: dict[str, tuple[str, ...]] = {}
         self._markers_present: set[str] = set()
+        self._report_a1 = ""  # the Report tab's first cell, as the read found it
         self._tags = RowTags(self._lease.token, store.config.tab_title(PAIRINGS))
         self._lock = WriteLock(self._api.account, self._lease.token, self._tags.pairings_title)
         self._lease.with_lease = self._lock_requests
@@ -269,10 +268,13 @@ class GoogleSheetsSession:
         present = {tab: title for tab, title in titles.items() if title in self._tabs}
         known = set(present.values())
         others = [title for title in self._titles if every_tab and title not in known]
+        report = self._config.tab_title(REPORT)
+        first = [report] if report in self._tabs and report not in others else []  # its A1
         params: ParamsType
         if present or others:
             params = {
-                "ranges": [absolute_range_name(t) for t in [*present.values(), *others]],
+                "ranges": [absolute_range_name(t) for t in [*present.values(), *others]]
+                + [absolute_range_name(t, "A1") for t in first],
                 "includeGridData": "true",
                 "fields": READ_FIELDS,
             }
@@ -295,6 +297,7 @@ class GoogleSheetsSession:
             tabs[tab] = sheet_raw_tab(title, sheet, sheet_id=self._tabs[title].sheet_id)
             self._headers[tab] = tabs[tab].header
         found = ((t, sheet_by_title(spreadsheet, t)) for t in others)
+        self._report_a1 = first_cell(spreadsheet, report)  # a staff tab is never rewritten
         return RawWorkbook(
             tabs=tabs,
             titles=self._titles,
@@ -459,6 +462,8 @@ class GoogleSheetsSession:
     ) -> None:
         self._check_writable("finish the run")
         check_known(RUNS, run_row, "the Runs row")
+        report_title = self._config.tab_title(REPORT)
+        report, problems = spare_foreign_tab(report_title, self._report_a1, report, problems)
         plan = plan_finish(
             self._header(PROBLEMS), self._header(RUNS), problems, run_row, self._config.headers
         )
@@ -466,7 +471,6 @@ class GoogleSheetsSession:
         # Before Problems is cleared: the erasures' cells are where the read found them.
         sent = erase_requests(erase, self._tabs)
         rewrite: list[Json] = [request for _erasure, request in sent]
-        report_title = self._config.tab_title(REPORT)
         if problems_tab.row_count > 1:  # clear every row below the header, then append
             below_header = {"sheetId": problems_tab.sheet_id, "startRowIndex": 1}
             rewrite.append({"updateCells": {"range": below_header, "fields": "userEnteredValue"}})
