@@ -186,3 +186,17 @@ def test_erased_rows_are_no_one_and_no_problem() -> None:
     assert held.holds_place  # Ada's place stays taken until staff end it
     # A second erasure finds nothing left.
     assert plan_erasure(erased_workbook(), ["sam@example.net"], day=DAY).cells == ()
+
+
+def test_problems_about_cells_being_erased_are_not_written_back() -> None:
+    from mentorsheet.core.erasure import CellErasure, problems_left
+    from mentorsheet.core.model import Problem
+
+    cells = [CellErasure("Mentees", 7, 5, "Notes", "Sam's notes", "erased", 1, "sam@example.net")]
+    problems = [
+        Problem("Mentees", 7, "Paused until", "next spring", "not a date"),  # on the erased row
+        Problem("Pairings", 3, "Why", "Sam's notes", "too long"),  # names what goes
+        Problem("Mentors", 2, "Email", "tim@@example.org", "not a valid email address"),
+        Problem("Runs", None, "", "", "no value"),
+    ]
+    assert problems_left(problems, cells) == problems[2:]

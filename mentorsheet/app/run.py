@@ -42,7 +42,7 @@ from mentorsheet.app.deliver import (
 from mentorsheet.config import Config
 from mentorsheet.core.digest import DigestSummary
 from mentorsheet.core.effects import Moment, Queued, local_stamp
-from mentorsheet.core.erasure import Erasure
+from mentorsheet.core.erasure import Erasure, problems_left
 from mentorsheet.core.lifecycle import BusinessCalendar
 from mentorsheet.core.messages import EMAIL, SLACK, Kind, LedgerKey, OutgoingMessage
 from mentorsheet.core.model import MatchResult, Pairing, Problem, Programme, StatusChange
@@ -435,7 +435,7 @@ class Runner:
             RunColumn.DIGEST: report.digest_note,
         }
         session.finish(
-            report.problems,
+            problems_left(report.problems, retention.cells),  # none naming what goes
             run_row,
             erase=run.retention.cells,
             report=report_rows(self._report(run)),

@@ -123,6 +123,15 @@ class CellErasure:
     key: str  # compared trimmed and letter case ignored
 
 
+def problems_left(problems: Sequence[Problem], cells: Sequence[CellErasure]) -> list[Problem]:
+    """``problems`` without those about a cell being erased: they would name it again."""
+    erased = {(cell.tab, cell.row) for cell in cells}
+    old = {cell.old for cell in cells}
+    return [
+        p for p in problems if (p.tab, p.row) not in erased and not (p.value and p.value in old)
+    ]
+
+
 @dataclass(frozen=True)
 class Erasure:
     """What erasing some people changes: cells, and the Problems rewritten without them."""
