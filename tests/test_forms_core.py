@@ -321,3 +321,17 @@ def test_doctor_warns_when_the_check_in_columns_are_missing(tmp_path: Path) -> N
     assert checks["check-ins"].warning
     assert "Check-ins sent, Last check-in on" in checks["check-ins"].message
     assert "mentorsheet init" in checks["check-ins"].message
+
+
+def test_doctor_finds_the_check_in_columns_under_their_aliases(tmp_path: Path) -> None:
+    aliases = {"Pairings": {"Check-ins sent": ["Check-ins"], "Last check-in on": ["Checked in"]}}
+    cfg = make_config(tmp_path, forms={"confirm_url": FORM}, workbook={"headers": aliases})
+    write_xlsx(Path(cfg.workbook.path), cfg)
+    book = openpyxl.load_workbook(cfg.workbook.path)
+    for cell in book["Pairings"][1]:
+        cell.value = {"Check-ins sent": "Check-ins", "Last check-in on": "Checked in"}.get(
+            str(cell.value), cell.value
+        )
+    book.save(cfg.workbook.path)
+    checks = {c.name: c for c in run_doctor(cfg, now=MONDAY)}
+    assert "check-ins" not in checks

@@ -23,7 +23,6 @@ from mentorsheet.core.schema import (
     PC,
     RESPONSES,
     ResponseColumn,
-    header_key,
 )
 from mentorsheet.core.slack_ledger import missing_slack_columns
 from mentorsheet.errors import MentorsheetError
@@ -67,7 +66,7 @@ def _workbook_checks(config: Config, now: datetime) -> list[Check]:
     ledger = _ledger_check(config, programme.pairing_columns, missing_slack_columns(raw, config))
     if ledger is not None:
         checks.append(ledger)
-    checks.extend(_form_checks(config, raw))
+    checks.extend(_form_checks(config, raw, programme.pairing_columns))
     return checks
 
 
@@ -94,7 +93,7 @@ def _ledger_check(
     )
 
 
-def _form_checks(config: Config, raw: RawWorkbook) -> list[Check]:
+def _form_checks(config: Config, raw: RawWorkbook, columns: Collection[str]) -> list[Check]:
     """The contact form: its link, its responses tab and headers, the check-ins' columns.
 
     Never a failure: without them the rest of a run works, so each is a warning.
@@ -134,9 +133,7 @@ def _form_checks(config: Config, raw: RawWorkbook) -> list[Check]:
         )
     else:
         checks.append(_responses_headers(config, title, tab.header))
-    pairings = raw.tabs.get(PAIRINGS)
-    have = {header_key(h) for h in (pairings.header if pairings is not None else ())}
-    missing = [c for c in CHECKIN_COLUMNS if header_key(c) not in have]
+    missing = [c for c in CHECKIN_COLUMNS if c not in columns]  # as resolved, aliases too
     if config.forms.checkins and missing:
         checks.append(
             Check(
